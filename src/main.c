@@ -1,0 +1,51 @@
+/*
+ * main.c — the `dipscan` entry point: dispatches to subcommands (see cmd.h).
+ *
+ * `dipscan --help`, `dipscan --version`, `dipscan SUBCOMMAND --help`.  Unknown subcommands and
+ * options are usage errors (exit 2).  GSL's aborting error handler is switched off here, once.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "common.h"
+#include "version.h"
+
+static const dip_command commands[] = {
+    {NULL, NULL, NULL},
+};
+
+static void print_usage(FILE *out) {
+  fprintf(out, "usage: dipscan [--help] [--version] SUBCOMMAND [options]\n\n"
+               "Limits on the sterile-neutrino dipole portal from solar-neutrino electron recoils\n"
+               "in xenon detectors (mu in Bohr magnetons, masses in MeV, energies in keV).\n\n"
+               "subcommands:\n");
+  for (const dip_command *c = commands; c->name; c++)
+    fprintf(out, "  %-10s %s\n", c->name, c->summary);
+  fprintf(out, "\nRun 'dipscan SUBCOMMAND --help' for the options of one subcommand.\n");
+}
+
+int main(int argc, char **argv) {
+  dip_gsl_quiet();
+  if (argc < 2) {
+    print_usage(stderr);
+    return DIP_EXIT_USAGE;
+  }
+  const char *sub = argv[1];
+  if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
+    print_usage(stdout);
+    return DIP_EXIT_OK;
+  }
+  if (!strcmp(sub, "--version") || !strcmp(sub, "-V")) {
+    printf("dipscan %s\n", DIPSCAN_VERSION);
+    return DIP_EXIT_OK;
+  }
+  for (const dip_command *c = commands; c->name; c++)
+    if (!strcmp(sub, c->name))
+      return c->run(argc - 1, argv + 1);
+  if (sub[0] == '-')
+    fprintf(stderr, "dipscan: unknown option '%s' (try 'dipscan --help')\n", sub);
+  else
+    fprintf(stderr, "dipscan: unknown subcommand '%s' (try 'dipscan --help')\n", sub);
+  return DIP_EXIT_USAGE;
+}
