@@ -15,6 +15,17 @@
 
 #include <stddef.h>
 
+/* Active-neutrino flavours, and the couplings scanned: one mu_l4 switched on (e, mu, tau), or all
+ * three equal (universal: the signal uses the full solar flux). */
+typedef enum { FLAVOR_E = 0, FLAVOR_MU = 1, FLAVOR_TAU = 2, N_FLAVORS = 3 } dip_flavor;
+typedef enum {
+  COUPLING_UNIVERSAL = 0,
+  COUPLING_E = 1,
+  COUPLING_MU = 2,
+  COUPLING_TAU = 3,
+  N_COUPLINGS = 4
+} dip_coupling;
+
 enum dip_status {
   DIP_SUCCESS = 0,
   DIP_EINVAL = 1,   /* invalid argument or input value (bad card, bad config, bad CLI option) */

@@ -16,7 +16,6 @@
 #include "common.h"
 #include "solar.h"
 
-typedef enum { FLAVOR_E = 0, FLAVOR_MU = 1, FLAVOR_TAU = 2, N_FLAVORS = 3 } dip_flavor;
 typedef enum { OSC_SPLIT_SIMPLE = 0, OSC_SPLIT_FULL = 1 } osc_split;
 
 typedef struct osc_params {

@@ -1,0 +1,82 @@
+/*
+ * analysis.h — the physics pipeline seen from the scan: everything a rank needs to evaluate a
+ * work unit (entry, coupling, m4) along a mu axis.
+ *
+ * analysis_init builds, once per rank: the solar model, oscillation tables, the differential-rate
+ * engine, the experiment cards, one true-recoil grid shared by all cards, each card's response
+ * matrix, and the binned SM templates per solar source.  An "entry" is one row of the experiment axis:
+ * a single card or a joint fit of several cards (shared solar-flux nuisances, separate backgrounds).
+ * analysis_eval_unit computes the unit-coupling signal templates for m4 (cached: consecutive units
+ * with the same m4 reuse the per-flavour spectra), profiles the chi^2 along the given mu axis with
+ * warm starts, and root-finds the 1-dof limit.  Nothing in it depends on the number of ranks.
+ */
+#ifndef DIPSCAN_ANALYSIS_H
+#define DIPSCAN_ANALYSIS_H
+
+#include <stddef.h>
+
+#include "common.h"
+
+typedef enum { DATA_OBSERVED = 0, DATA_ASIMOV = 1 } data_mode;
+typedef enum { ELECTRONS_FREE = 0, ELECTRONS_STEPPING = 1 } electrons_model;
+typedef enum { THRESHOLD_TWO_SIDED = 0, THRESHOLD_ONE_SIDED = 1 } threshold_kind;
+
+typedef struct analysis_options {
+  electrons_model electrons;   /* default ELECTRONS_FREE */
+  int split;                   /* osc_split; default OSC_SPLIT_SIMPLE */
+  int metallicity;             /* solar_metallicity; default SOLAR_B16_GS98 */
+  unsigned source_mask;        /* bit s set = solar source s included; default all */
+  data_mode data;              /* default DATA_OBSERVED */
+  double cl;                   /* confidence level, default 0.90 */
+  threshold_kind threshold;    /* default THRESHOLD_TWO_SIDED (Delta chi^2 = 2.706 at 90%) */
+} analysis_options;
+
+void analysis_options_default(analysis_options *opt);
+
+typedef struct unit_summary {
+  double mu_limit;     /* 1-dof limit [mu_B] (root-found); +INFINITY when no signal can reach the window */
+  double mu_best;      /* best-fit mu >= 0 [mu_B] */
+  double chi2_min;     /* profiled chi^2 at mu_best */
+  double chi2_zero;    /* profiled chi^2 at mu = 0 */
+  double signal_total; /* unit-coupling signal counts summed over the entry's bins (per mu_B^2) */
+  long n_profiles;     /* profiled chi^2 evaluations spent */
+  long n_fallbacks;    /* profiles where Newton failed and the fallback minimiser was used */
+} unit_summary;
+
+typedef struct analysis analysis;
+
+/* cards: names (data/experiments/NAME.yaml) or paths.  Entries are added afterwards. */
+int analysis_init(analysis **out, const char *data_dir, const analysis_options *opt,
+                  const char *const *cards, size_t n_cards, dip_error *err);
+void analysis_free(analysis *an);
+
+/* Add an entry = the cards with indices idx[0..n) fitted jointly (n == 1: a single experiment).
+ * Its name is the card names joined with '+'.  Returns the entry index in *entry. */
+int analysis_add_entry(analysis *an, const size_t *idx, size_t n, size_t *entry, dip_error *err);
+size_t analysis_n_entries(const analysis *an);
+const char *analysis_entry_name(const analysis *an, size_t entry);
+/* Checksum of each card file (for provenance), and the card names. */
+size_t analysis_n_cards(const analysis *an);
+const char *analysis_card_name(const analysis *an, size_t card);
+const char *analysis_card_checksum(const analysis *an, size_t card);
+
+/* The Delta chi^2 threshold for the options' (cl, threshold) at 1 dof. */
+double analysis_threshold_1dof(const analysis *an);
+
+/* Evaluate one unit: profiled chi^2 at each mu[i] (mu in mu_B, any order; n_mu may be 0) into
+ * chi2[i], plus the root-found 1-dof limit and best fit.  chi2 may be NULL when n_mu == 0. */
+int analysis_eval_unit(analysis *an, size_t entry, dip_coupling coupling, double m4_MeV,
+                       const double *mu, size_t n_mu, double *chi2, unit_summary *summary,
+                       dip_error *err);
+
+/* Names <-> enums (errors list the allowed values). */
+int coupling_from_name(const char *name, dip_coupling *out, dip_error *err);
+const char *coupling_name(dip_coupling c);
+int data_mode_from_name(const char *name, data_mode *out, dip_error *err);
+const char *data_mode_name(data_mode d);
+int electrons_from_name(const char *name, electrons_model *out, dip_error *err);
+const char *electrons_name(electrons_model e);
+int threshold_from_name(const char *name, threshold_kind *out, dip_error *err);
+const char *threshold_name(threshold_kind t);
+
+#endif /* DIPSCAN_ANALYSIS_H */
