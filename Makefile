@@ -3,6 +3,8 @@
 # Layout: src/*.c (except main.c and cmd_*.c) -> $(BUILD)/libdipscan.a; src/main.c + src/cmd_*.c ->
 # $(BUILD)/bin/dipscan (copied to bin/dipscan for the default build); tests/unit/test_*.c ->
 # $(BUILD)/tests/test_*.  `make asan` builds everything again in build-asan/ with ASan+UBSan.
+# `make fuzz` builds the library with clang + libFuzzer instrumentation in build-fuzz/ and runs each
+# tests/fuzz/fuzz_*.c harness for FUZZ_SECONDS (tests/fuzz/run.sh).
 
 PKGS      := hdf5-openmpi gsl yaml-0.1
 DEB_PKGS  := libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools libgsl-dev libyaml-dev \
@@ -27,11 +29,14 @@ TEST_SRC  := $(wildcard tests/unit/test_*.c)
 LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 CMD_OBJ   := $(CMD_SRC:src/%.c=$(BUILD)/obj/%.o)
 TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
 LIB       := $(BUILD)/libdipscan.a
 BIN       := $(BUILD)/bin/dipscan
 VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-nogit)
 
-.PHONY: all check unit demo bench asan install clean deps FORCE
+.PHONY: all check unit demo bench asan fuzz fuzz-harnesses install clean deps FORCE
 all: deps $(BIN) $(TEST_BIN)
 ifeq ($(BUILD),build)
 all: bin/dipscan
@@ -82,6 +87,17 @@ asan:
 	$(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" all
 	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 tests/run.sh build-asan
 
+# libFuzzer harnesses: clang, library instrumented for coverage (fuzzer-no-link), ASan + UBSan.
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="-O1 -g -Wno-unknown-warning-option" \
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  fuzz-harnesses
+	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+fuzz-harnesses: $(FUZZ_BIN)
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(ALL_LDLIBS)
+
 demo: all
 	tools/demo.sh
 
@@ -94,7 +110,7 @@ install: all
 	cp -r data $(DESTDIR)$(PREFIX)/share/dipscan/
 
 clean:
-	rm -rf build build-asan bin
+	rm -rf build build-asan build-fuzz bin
 
 FORCE:
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TEST_BIN:=.d) $(FUZZ_BIN:=.d)

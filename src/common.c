@@ -19,6 +19,14 @@ void dip_error_clear(dip_error *err) {
   err->msg[0] = '\0';
 }
 
+/* Keep a message on one printable line: input text quoted in a message (a YAML scalar with an escaped
+ * newline, a path with a control character) must not break the line or drive the terminal. */
+static void make_one_line(char *msg) {
+  for (char *p = msg; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f)
+      *p = '?';
+}
+
 int dip_error_set(dip_error *err, int status, const char *fmt, ...) {
   if (!err)
     return status;
@@ -26,6 +34,7 @@ int dip_error_set(dip_error *err, int status, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(err->msg, sizeof err->msg, fmt, ap);
   va_end(ap);
+  make_one_line(err->msg);
   err->status = status;
   return status;
 }
@@ -40,6 +49,7 @@ int dip_error_prefix(dip_error *err, const char *fmt, ...) {
   va_end(ap);
   char joined[DIP_ERROR_MSG_LEN];
   snprintf(joined, sizeof joined, "%s: %s", prefix, err->msg);
+  make_one_line(joined);
   memcpy(err->msg, joined, sizeof joined);
   return err->status;
 }
