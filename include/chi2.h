@@ -56,8 +56,8 @@ void chi2_workspace_free(chi2_workspace *ws);
 void chi2_reset(chi2_workspace *ws);
 
 /* Profiled chi^2 at mu >= 0 [mu_B], warm-started from the previous call.  Fails (DIP_EINVAL) for
- * mu < 0, non-finite mu, negative templates, observed counts in a bin the model cannot populate,
- * or a signal beyond CHI2_MAX_SIGNAL_COUNTS; never stores NaN. */
+ * mu < 0, non-finite mu, mu > chi2_mu_max, negative templates, or observed counts in a bin the
+ * model cannot populate; never stores NaN. */
 int chi2_profile(chi2_workspace *ws, double mu, double *chi2, dip_error *err);
 
 /* Same, and also d chi^2_profiled / d(mu^2) [per mu_B^2] at the profiled nuisances (envelope
@@ -85,8 +85,15 @@ long chi2_n_fallbacks(const chi2_workspace *ws);
  * the signal templates are all zero.  Recomputed from the current sig on every call. */
 double chi2_mu_unit(const chi2_workspace *ws);
 
-/* Signals above this many counts in a bin are rejected: squaring them in the Hessian would leave
- * the range of doubles long before, and no physical scan gets near (a real limit sits at O(10)). */
-#define CHI2_MAX_SIGNAL_COUNTS 1e100
+/* Largest mu [mu_B] chi2_profile accepts: mu^2 S_s,k <= CHI2_MAX_SIGNAL_COUNTS for every source
+ * and bin.  +INFINITY when the signal templates are all zero. */
+double chi2_mu_max(const chi2_workspace *ws);
+
+/* Ceiling on the signal counts in one bin.  Far above the data the profile cancels huge columns
+ * against each other (with collinear signal shapes the pulls decide how, at negative
+ * normalisations), and the Hessian's condition number grows like the signal squared: at 1e10
+ * counts per bin the profiled chi^2 still agrees between warm and cold starts to ~1e-7, at 1e12
+ * only to ~1e-4.  A real limit sits at ~10 signal counts, so the ceiling is 1e9 times beyond it. */
+#define CHI2_MAX_SIGNAL_COUNTS 1e10
 
 #endif /* DIPSCAN_CHI2_H */

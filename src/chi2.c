@@ -210,12 +210,12 @@ static double power_of_two_above(double x) {
   return m == 0.5 ? x : ldexp(1.0, e);
 }
 
-static int check_template(double value, size_t e, size_t k, const char *what, dip_error *err) {
-  if (value >= 0.0 && value <= CHI2_MAX_SIGNAL_COUNTS)
+static int check_template(double value, double max, size_t e, size_t k, const char *what,
+                          dip_error *err) {
+  if (value >= 0.0 && value <= max)
     return DIP_SUCCESS;
-  return dip_error_set(err, DIP_EINVAL,
-                       "chi2: experiment %zu bin %zu: %s = %g is not in [0, %g] counts", e, k, what,
-                       value, CHI2_MAX_SIGNAL_COUNTS);
+  return dip_error_set(err, DIP_EINVAL, "chi2: experiment %zu bin %zu: %s = %g is not in [0, %g] counts",
+                       e, k, what, value, max);
 }
 
 /* Raw columns A_k,p at mu^2 into coef, with their maxima into scale. */
@@ -229,13 +229,13 @@ static int fill_raw_columns(chi2_workspace *ws, double mu2, dip_error *err) {
       double *row = ws->coef + ws->coef_offset[e] + k * L;
       for (size_t s = 0; s < ws->n_src; s++) {
         double signal = mu2 * x->sig[s * K + k];
-        DIP_TRY(check_template(signal, e, k, "mu^2 * signal", err));
+        DIP_TRY(check_template(signal, CHI2_MAX_SIGNAL_COUNTS, e, k, "mu^2 * signal", err));
         row[s] = x->sm[s * K + k] + signal;
-        DIP_TRY(check_template(row[s], e, k, "SM + signal", err));
+        DIP_TRY(check_template(row[s], DBL_MAX, e, k, "SM + signal", err));
       }
       for (size_t j = 0; j < x->n_bkg; j++) {
         row[ws->n_src + j] = x->bkg[j * K + k];
-        DIP_TRY(check_template(row[ws->n_src + j], e, k, "background", err));
+        DIP_TRY(check_template(row[ws->n_src + j], DBL_MAX, e, k, "background", err));
       }
       for (size_t q = 0; q < L; q++)
         ws->scale[map[q]] = fmax(ws->scale[map[q]], row[q]);
@@ -641,4 +641,12 @@ double chi2_mu_unit(const chi2_workspace *ws) {
   if (!(signal > 0.0))
     return INFINITY;
   return sqrt(sqrt(fmax(null, 1.0)) / signal);
+}
+
+double chi2_mu_max(const chi2_workspace *ws) {
+  double largest = 0.0;
+  for (size_t e = 0; e < ws->n_exp; e++)
+    for (size_t i = 0; i < ws->n_src * ws->exp[e].n_bins; i++)
+      largest = fmax(largest, ws->exp[e].sig[i]);
+  return largest > 0.0 ? sqrt(CHI2_MAX_SIGNAL_COUNTS / largest) : INFINITY;
 }

@@ -19,9 +19,6 @@
 #include <string.h>
 
 #define BRACKET_GROWTH 4.0
-/* 60 growths span 4^60 ~ 1e36 natural units of mu^2: beyond, the signal would be ~1e36 x the
- * square root of the background and nothing short of it can stay below a threshold. */
-#define BRACKET_MAX_GROWTHS 60
 #define ROOT_REL_TOL 1e-10
 /* Absolute floor in x, for a bracket that touches x = 0: 1e-14 natural units of mu^2 is a signal of
  * 1e-14 x sqrt(background) counts, i.e. nothing. */
@@ -59,10 +56,17 @@ const char *threshold_name(threshold_kind t) {
 typedef struct scan_context {
   chi2_workspace *ws;
   double mu_unit; /* [mu_B] */
+  double x_max;   /* (chi2_mu_max / mu_unit)^2: brackets end there */
   double target;  /* chi^2 level of a crossing */
   int status;     /* first failure inside a GSL callback */
   dip_error *err;
 } scan_context;
+
+static scan_context context(chi2_workspace *ws, double target, dip_error *err) {
+  double unit = chi2_mu_unit(ws), ratio = chi2_mu_max(ws) / unit;
+  scan_context c = {ws, unit, ratio * ratio, target, DIP_SUCCESS, err};
+  return c;
+}
 
 static double mu_of(const scan_context *c, double x) { return c->mu_unit * sqrt(x); }
 
@@ -140,15 +144,15 @@ static int best_fit(scan_context *c, double chi2_zero, double *x_best, double *c
   *chi2_min = chi2_zero;
   if (slope >= 0.0)
     return DIP_SUCCESS;
-  double lo = 0.0, hi = 1.0;
-  for (int g = 0;; g++) {
+  double lo = 0.0, hi = fmin(1.0, c->x_max);
+  for (;;) {
     DIP_TRY(slope_at(c, hi, &slope));
     if (slope >= 0.0)
       break;
-    if (g == BRACKET_MAX_GROWTHS) /* chi^2 still falling: report the far end */
+    if (hi == c->x_max) /* chi^2 still falling at the largest mu: report that end */
       return chi2_at(c, *x_best = hi, chi2_min);
     lo = hi;
-    hi *= BRACKET_GROWTH;
+    hi = fmin(hi * BRACKET_GROWTH, c->x_max);
   }
   DIP_TRY(brent(c, gsl_slope, lo, hi, x_best, "best fit"));
   DIP_TRY(chi2_at(c, *x_best, chi2_min));
@@ -159,25 +163,27 @@ static int best_fit(scan_context *c, double chi2_zero, double *x_best, double *c
   return DIP_SUCCESS;
 }
 
-/* First x > x_from with chi^2(x) = c->target (x_from itself if already above; INFINITY if none). */
+/* First x > x_from with chi^2(x) = c->target (x_from itself if already above; INFINITY if none
+ * up to x_max). */
 static int crossing(scan_context *c, double x_from, double *x_cross) {
   double chi2;
   DIP_TRY(chi2_at(c, x_from, &chi2));
   *x_cross = x_from;
   if (chi2 >= c->target)
     return DIP_SUCCESS;
-  double lo = x_from, width = 1.0;
-  for (int g = 0;; g++, width *= BRACKET_GROWTH) {
-    if (g > BRACKET_MAX_GROWTHS) {
+  double lo = x_from, hi = x_from, width = 1.0;
+  for (;; width *= BRACKET_GROWTH) {
+    if (hi >= c->x_max) {
       *x_cross = INFINITY;
       return DIP_SUCCESS;
     }
-    DIP_TRY(chi2_at(c, x_from + width, &chi2));
+    hi = fmin(x_from + width, c->x_max);
+    DIP_TRY(chi2_at(c, hi, &chi2));
     if (chi2 >= c->target)
       break;
-    lo = x_from + width;
+    lo = hi;
   }
-  return brent(c, gsl_excess, lo, x_from + width, x_cross, "Delta chi^2 crossing");
+  return brent(c, gsl_excess, lo, hi, x_cross, "Delta chi^2 crossing");
 }
 
 int limit_crossing(chi2_workspace *ws, double chi2_ref, double threshold, double mu_from,
@@ -186,7 +192,7 @@ int limit_crossing(chi2_workspace *ws, double chi2_ref, double threshold, double
     return dip_error_set(err, DIP_EINVAL,
                          "limit: need mu_from >= 0, finite chi2_ref and threshold > 0 (got %g, %g, %g)",
                          mu_from, chi2_ref, threshold);
-  scan_context c = {ws, chi2_mu_unit(ws), chi2_ref + threshold, DIP_SUCCESS, err};
+  scan_context c = context(ws, chi2_ref + threshold, err);
   if (isinf(c.mu_unit)) { /* no signal: chi^2 does not depend on mu */
     double chi2;
     DIP_TRY(chi2_profile(ws, mu_from, &chi2, err));
@@ -207,7 +213,7 @@ int limit_1dof(chi2_workspace *ws, double threshold, limit_result *res, dip_erro
   res->mu_best = 0.0;
   res->chi2_min = res->chi2_zero;
   res->mu_limit = INFINITY;
-  scan_context c = {ws, chi2_mu_unit(ws), 0.0, DIP_SUCCESS, err};
+  scan_context c = context(ws, 0.0, err);
   if (isinf(c.mu_unit))
     return DIP_SUCCESS;
   double x_best, x_limit;
