@@ -10,8 +10,8 @@
  *
  * Solver.  chi^2 is convex in w.  Newton: one pass over the bins gives chi^2, gradient and Hessian
  * (each bin touches only the shared solar columns and its own experiment's backgrounds); a Cholesky
- * solve gives the step; the step is cut to stay strictly inside N_k > 0 (fraction to the boundary)
- * and backtracked until chi^2 decreases (Armijo).  It stops when the predicted decrease
+ * solve gives the step; a step that would leave N_k > 0 is cut to 99% of the way to the boundary,
+ * and any step is backtracked until chi^2 decreases (Armijo).  It stops when the predicted decrease
  * g.H^-1.g / 2 is below CHI2_TOL.  A singular Hessian (a free nuisance that only meets empty
  * bins, whose optimum lies on N_k -> 0) or a stalled line search hands over to a
  * Levenberg-Marquardt iteration, which is counted in n_fallbacks.
@@ -443,15 +443,20 @@ static double boundary_step(const chi2_workspace *ws, const double *z) {
 
 static double tolerance(double chi2) { return CHI2_TOL_ABS + CHI2_TOL_REL * fabs(chi2); }
 
-/* Try z + t*step with t from the boundary cut, halving until chi^2 falls by at least
- * armijo * t * decrease.  On success z_trial holds the point and derivatives are evaluated there. */
+/* Try z + t*step, starting from the full step (or, when that leaves N_k > 0, from the boundary
+ * cut), halving until chi^2 falls by at least armijo * t * decrease.  On success z_trial holds
+ * the point and the derivatives are evaluated there. */
 static int line_search(chi2_workspace *ws, double chi2, double decrease, double armijo,
                        double *chi2_new) {
-  double t = boundary_step(ws, ws->z);
+  double t = 1.0;
   for (int h = 0; h < LINE_SEARCH_MAX_HALVINGS; h++, t *= 0.5) {
     for (size_t p = 0; p < ws->n_par; p++)
       ws->z_trial[p] = ws->z[p] + t * ws->step[p];
     double trial = evaluate(ws, ws->z_trial, 1);
+    if (isinf(trial) && h == 0) { /* infeasible full step: restart from the boundary cut */
+      t = 2.0 * boundary_step(ws, ws->z);
+      continue;
+    }
     if (trial <= chi2 - armijo * t * decrease) {
       *chi2_new = trial;
       return 1;
