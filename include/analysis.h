@@ -16,10 +16,10 @@
 #include <stddef.h>
 
 #include "common.h"
+#include "electrons.h"
+#include "limit.h"
 
 typedef enum { DATA_OBSERVED = 0, DATA_ASIMOV = 1 } data_mode;
-typedef enum { ELECTRONS_FREE = 0, ELECTRONS_STEPPING = 1 } electrons_model;
-typedef enum { THRESHOLD_TWO_SIDED = 0, THRESHOLD_ONE_SIDED = 1 } threshold_kind;
 
 typedef struct analysis_options {
   electrons_model electrons;   /* default ELECTRONS_FREE */
@@ -76,7 +76,5 @@ int data_mode_from_name(const char *name, data_mode *out, dip_error *err);
 const char *data_mode_name(data_mode d);
 int electrons_from_name(const char *name, electrons_model *out, dip_error *err);
 const char *electrons_name(electrons_model e);
-int threshold_from_name(const char *name, threshold_kind *out, dip_error *err);
-const char *threshold_name(threshold_kind t);
 
 #endif /* DIPSCAN_ANALYSIS_H */
