@@ -59,23 +59,28 @@ static int check_increasing(const parser *p, const yamlx_node *node, const char 
 
 static int check_in_range(const parser *p, const yamlx_node *node, const char *what,
                           const double *x, size_t n, double lo, double hi) {
-  for (size_t i = 0; i < n; i++)
-    if (x[i] < lo || x[i] > hi)
-      return yamlx_error(p->doc, node->items[i], p->err, "'%s' item %zu must lie in [%g, %g], got %g",
-                         what, i, lo, hi, x[i]);
+  for (size_t i = 0; i < n; i++) {
+    if (x[i] >= lo && x[i] <= hi)
+      continue;
+    if (isinf(hi))
+      return yamlx_error(p->doc, node->items[i], p->err, "'%s' item %zu must be >= %g, got %g", what,
+                         i, lo, x[i]);
+    return yamlx_error(p->doc, node->items[i], p->err, "'%s' item %zu must lie in [%g, %g], got %g",
+                       what, i, lo, hi, x[i]);
+  }
   return DIP_SUCCESS;
 }
 
-/* Required array under `key` with exactly n items (n == 0: any length >= 2). */
+/* Required array under `key` with exactly n items (`per` says why), or n == 0: any length >= 2. */
 static int read_array(const parser *p, const yamlx_node *map, const char *key, size_t n,
-                      double **out, size_t *len, const yamlx_node **node_out) {
+                      const char *per, double **out, size_t *len, const yamlx_node **node_out) {
   const yamlx_node *node;
   DIP_TRY(yamlx_require(p->doc, map, key, &node, p->err));
   DIP_TRY(yamlx_to_double_array(p->doc, node, key, out, len, p->err));
   *node_out = node;
   if (n && *len != n)
-    return yamlx_error(p->doc, node, p->err, "'%s' has %zu items, expected %zu (one per bin)", key,
-                       *len, n);
+    return yamlx_error(p->doc, node, p->err, "'%s' has %zu items, expected %zu (%s)", key, *len,
+                       n, per);
   if (!n && *len < 2)
     return yamlx_error(p->doc, node, p->err, "'%s' needs at least 2 items, got %zu", key, *len);
   return DIP_SUCCESS;
@@ -86,7 +91,7 @@ static int read_counts(const parser *p, const yamlx_node *map, const char *key, 
                        double **out) {
   size_t len;
   const yamlx_node *node;
-  DIP_TRY(read_array(p, map, key, n_bins, out, &len, &node));
+  DIP_TRY(read_array(p, map, key, n_bins, "one per bin", out, &len, &node));
   return check_in_range(p, node, key, *out, len, 0.0, INFINITY);
 }
 
@@ -109,8 +114,9 @@ static int read_window(const parser *p, const yamlx_node *node, const char *what
 /* provenance: {source, derivation, digitised[, note]} — required on every table. */
 static int read_provenance(const parser *p, const yamlx_node *map, const char *context) {
   static const char *const keys[] = {"source", "derivation", "digitised", "note"};
-  const yamlx_node *node;
-  DIP_TRY(yamlx_require(p->doc, map, "provenance", &node, p->err));
+  const yamlx_node *node = yamlx_get(map, "provenance");
+  if (!node)
+    return yamlx_error(p->doc, map, p->err, "missing required key 'provenance' in %s", context);
   char where[128];
   snprintf(where, sizeof where, "%s provenance", context);
   DIP_TRY(yamlx_check_keys(p->doc, node, where, keys, ARRAY_LEN(keys), p->err));
@@ -159,7 +165,7 @@ static int read_bins(const parser *p, const yamlx_node *root) {
   size_t n;
   DIP_TRY(yamlx_require(p->doc, root, "bins", &node, p->err));
   DIP_TRY(yamlx_check_keys(p->doc, node, "bins", keys, ARRAY_LEN(keys), p->err));
-  DIP_TRY(read_array(p, node, "edges_keV", 0, &p->c->edges, &n, &edges));
+  DIP_TRY(read_array(p, node, "edges_keV", 0, NULL, &p->c->edges, &n, &edges));
   DIP_TRY(check_increasing(p, edges, "edges_keV", p->c->edges, n));
   p->c->n_bins = n - 1;
   p->c->range[0] = p->c->edges[0];
@@ -243,9 +249,10 @@ static int read_efficiency(const parser *p, const yamlx_node *root) {
   DIP_TRY(yamlx_require(p->doc, node, "interpolation", &interp, p->err));
   DIP_TRY(yamlx_to_enum(p->doc, interp, "interpolation", INTERPOLATION_NAMES,
                         ARRAY_LEN(INTERPOLATION_NAMES), &kind, p->err));
-  DIP_TRY(read_array(p, node, "energy_keV", 0, &p->c->eff_E, &p->c->n_eff, &energy));
+  DIP_TRY(read_array(p, node, "energy_keV", 0, NULL, &p->c->eff_E, &p->c->n_eff, &energy));
   DIP_TRY(check_increasing(p, energy, "energy_keV", p->c->eff_E, p->c->n_eff));
-  DIP_TRY(read_array(p, node, "value", p->c->n_eff, &p->c->eff, &n, &value));
+  DIP_TRY(read_array(p, node, "value", p->c->n_eff, "one per energy_keV point", &p->c->eff, &n,
+                     &value));
   DIP_TRY(check_in_range(p, value, "value", p->c->eff, n, 0.0, 1.0));
   return read_provenance(p, node, "efficiency");
 }
