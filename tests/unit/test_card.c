@@ -105,6 +105,10 @@ static void test_fixture(void) {
   card_free(&c);
   /* A card by path without a data dir, and a bare name without one, fail cleanly. */
   test_true(card_load(&c, "no_such_card", NULL, &err) != DIP_SUCCESS, "bare name needs data dir");
+  status = card_load(&c, "TEMPLATE", data_dir, &err);
+  test_report(status == DIP_SUCCESS, "TEMPLATE.yaml is a valid card", "%s", err.msg);
+  if (status == DIP_SUCCESS)
+    card_free(&c);
   test_true(card_load(&c, "missing/none.yaml", NULL, &err) != DIP_SUCCESS,
             "missing file is an error");
 }
