@@ -24,6 +24,8 @@
 #include "constants.h"
 
 #define CUTOFF_SIGMAS 9.0
+/* Smallest resolution accepted on the grid [keV] (1 eV: far below any xenon detector's). */
+#define MIN_SIGMA_KEV 1e-3
 
 /* Xenon shell edges [keV], sorted.  Binding energies of the RRPA calculation (Chen et al.,
  * arXiv:1610.04177, as tabulated in SNuDD binding_energies/binding_xenon.csv: 4s ... 1s) and the
@@ -110,14 +112,17 @@ static double *piece_bounds(double lo, double hi, const tgrid_options *opt, size
   return x;
 }
 
-/* Number of panels in [a, b] and, if marks != NULL, their boundaries (n + 1 values). */
+/* Number of panels in [a, b] and, if marks != NULL, their boundaries (n + 1 values).
+ * Returns 0 if some card's sigma drops below MIN_SIGMA_KEV on the way (a bad polynomial). */
 static size_t panel_marks(const card *const *cards, size_t n_cards, const tgrid_options *opt,
                           double a, double b, double *marks) {
   size_t n = 0;
   double t = a;
   while (t < b) {
-    double step = opt->panel_sigma * min_sigma(cards, n_cards, t);
-    t += step;
+    double sigma = min_sigma(cards, n_cards, t);
+    if (!(sigma >= MIN_SIGMA_KEV) || !isfinite(sigma))
+      return 0;
+    t += opt->panel_sigma * sigma;
     n++;
     if (marks)
       marks[n] = t;
@@ -152,6 +157,10 @@ static int fill_nodes(tgrid *g, const card *const *cards, size_t n_cards, const 
   size_t n_panels = 0, max_panels = 0;
   for (size_t p = 0; p + 1 < n_bounds; p++) {
     size_t np = panel_marks(cards, n_cards, opt, bounds[p], bounds[p + 1], NULL);
+    if (np == 0)
+      return dip_error_set(err, DIP_EINVAL,
+                           "tgrid: a card's resolution sigma is not positive (below %g keV) in [%g, %g] keV",
+                           MIN_SIGMA_KEV, bounds[p], bounds[p + 1]);
     n_panels += np;
     max_panels = np > max_panels ? np : max_panels;
   }

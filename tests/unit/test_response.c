@@ -96,6 +96,20 @@ static void test_grid(const tgrid *g) {
   tgrid bad;
   dip_error err;
   test_true(tgrid_init(&bad, card_ptrs, 0, &err) == DIP_EINVAL, "grid without cards is refused");
+  /* A polynomial resolution that turns negative inside the grid's span is refused. */
+  card poly;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/tests/data/cards/poly_unit.yaml", root);
+  if (card_load(&poly, path, NULL, &err) != DIP_SUCCESS) {
+    test_report(0, "polynomial fixture loads", "%s", err.msg);
+    return;
+  }
+  const card *one = &poly;
+  test_rel(card_resolution_sigma(&poly, 2.0), 0.24, 1e-12, "polynomial sigma(2 keV)");
+  int status = tgrid_init(&bad, &one, 1, &err);
+  test_report(status == DIP_EINVAL && strstr(err.msg, "not positive"), "sigma <= 0 inside the span is refused",
+              "status %d, '%s'", status, err.msg);
+  card_free(&poly);
 }
 
 /* ---------------------------------------------------------------- Gaussian and efficiency */
