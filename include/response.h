@@ -29,7 +29,9 @@ typedef struct tgrid {
   double *T;          /* [n] true recoil nodes [keV], increasing */
   double *w;          /* [n] quadrature weights [keV] */
   double T_lo, T_hi;  /* the span covered [keV] */
-  size_t n_panels;
+  size_t n_panels, n_gl;
+  double *panel_edges;/* [n_panels + 1]; nodes n_gl*p .. n_gl*(p+1)-1 lie in panel p */
+  double *gl_x, *gl_w;/* [n_gl] the Gauss-Legendre rule on [-1, 1] */
 } tgrid;
 
 typedef struct tgrid_options {
@@ -52,10 +54,24 @@ int tgrid_init_opts(tgrid *g, const card *const *cards, size_t n_cards, const tg
                     dip_error *err);
 void tgrid_free(tgrid *g);
 
+/* Quadrature nodes for a piece of spectrum that is smooth on [a, b] and zero outside (e.g. a solar
+ * line between its kinematic T_min and T_max, whose edges move with m4): the grid's panels clipped
+ * to [a, b] ∩ [T_lo, T_hi], n_gl nodes each.  Writes T[], w[] (if T != NULL; room for
+ * tgrid_clip(g, a, b, NULL, NULL) entries, at most n) and returns the number of nodes.
+ * Fold such a piece with response_column(). */
+size_t tgrid_clip(const tgrid *g, double a, double b, double *T, double *w);
+
+struct response_piece; /* private: one linear piece of the efficiency inside one bin */
+
 typedef struct response {
   size_t n_bins, n_T;
   double *R; /* [n_bins][n_T] row-major: events in bin k per unit dR/dT at node j, including the
                 quadrature weight, efficiency AND exposure */
+  /* What response_column needs (copied from the card; the card need not outlive the response). */
+  double exposure_t_yr;
+  card resolution;             /* only res_model, n_res_coef, res_coef are set */
+  size_t n_pieces;
+  struct response_piece *pieces;
 } response;
 
 int response_init(response *r, const card *c, const tgrid *g, dip_error *err);
@@ -63,5 +79,9 @@ void response_free(response *r);
 
 /* counts[k] = sum_j R[k][j] dRdT[j]; dRdT in events/(t yr keV) at the grid nodes. */
 void response_fold(const response *r, const double *dRdT, double *counts);
+
+/* The kernel at any true energy T [keV]: col[k] = exposure * int_{bin k} eps(E) G(E; T, sigma(T)) dE
+ * (so R[k][j] = w_j col[k] at T = T_j).  With tgrid_clip: counts[k] += sum_i w_i f(T_i) col_i[k]. */
+void response_column(const response *r, double T, double *col);
 
 #endif /* DIPSCAN_RESPONSE_H */

@@ -151,10 +151,16 @@ static int check_grid_options(const card *const *cards, size_t n_cards, const tg
   return DIP_SUCCESS;
 }
 
-/* Fill g->T, g->w with n_gl Gauss-Legendre nodes on each panel of each piece. */
+/* Node i of the reference rule mapped to the panel [a, b]. */
+static void panel_node(const tgrid *g, double a, double b, size_t i, double *T, double *w) {
+  *T = 0.5 * (a + b) + 0.5 * (b - a) * g->gl_x[i];
+  *w = 0.5 * (b - a) * g->gl_w[i];
+}
+
+/* Panel edges of every piece, the reference Gauss-Legendre rule, and the nodes T, w. */
 static int fill_nodes(tgrid *g, const card *const *cards, size_t n_cards, const tgrid_options *opt,
                       const double *bounds, size_t n_bounds, dip_error *err) {
-  size_t n_panels = 0, max_panels = 0;
+  size_t n_panels = 0;
   for (size_t p = 0; p + 1 < n_bounds; p++) {
     size_t np = panel_marks(cards, n_cards, opt, bounds[p], bounds[p + 1], NULL);
     if (np == 0)
@@ -162,30 +168,48 @@ static int fill_nodes(tgrid *g, const card *const *cards, size_t n_cards, const 
                            "tgrid: a card's resolution sigma is not positive (below %g keV) in [%g, %g] keV",
                            MIN_SIGMA_KEV, bounds[p], bounds[p + 1]);
     n_panels += np;
-    max_panels = np > max_panels ? np : max_panels;
   }
+  g->n_gl = opt->n_gl;
+  g->n_panels = n_panels;
+  g->n = n_panels * opt->n_gl;
   gsl_integration_glfixed_table *gl = gsl_integration_glfixed_table_alloc(opt->n_gl);
-  double *marks = dip_calloc(max_panels + 1, sizeof *marks, err);
-  g->T = dip_calloc(n_panels * opt->n_gl, sizeof *g->T, err);
-  g->w = dip_calloc(n_panels * opt->n_gl, sizeof *g->w, err);
-  int status = gl && marks && g->T && g->w ? DIP_SUCCESS : DIP_ENOMEM;
-  if (status == DIP_SUCCESS) {
-    size_t j = 0;
-    for (size_t p = 0; p + 1 < n_bounds; p++) {
-      size_t np = panel_marks(cards, n_cards, opt, bounds[p], bounds[p + 1], marks);
-      for (size_t q = 0; q < np; q++)
-        for (size_t i = 0; i < opt->n_gl; i++, j++)
-          gsl_integration_glfixed_point(marks[q], marks[q + 1], i, &g->T[j], &g->w[j], gl);
-    }
-    g->n = j;
-    g->n_panels = n_panels;
-  } else if (!gl) {
-    dip_error_set(err, DIP_ENOMEM, "tgrid: cannot allocate a %zu-point Gauss-Legendre table", opt->n_gl);
-  }
-  free(marks);
-  if (gl)
+  if (!gl)
+    return dip_error_set(err, DIP_ENOMEM, "tgrid: cannot allocate a %zu-point Gauss-Legendre table",
+                         opt->n_gl);
+  g->gl_x = dip_calloc(opt->n_gl, sizeof *g->gl_x, err);
+  g->gl_w = dip_calloc(opt->n_gl, sizeof *g->gl_w, err);
+  g->panel_edges = dip_calloc(n_panels + 1, sizeof *g->panel_edges, err);
+  g->T = dip_calloc(g->n, sizeof *g->T, err);
+  g->w = dip_calloc(g->n, sizeof *g->w, err);
+  if (!g->gl_x || !g->gl_w || !g->panel_edges || !g->T || !g->w) {
     gsl_integration_glfixed_table_free(gl);
-  return status;
+    return DIP_ENOMEM;
+  }
+  for (size_t i = 0; i < opt->n_gl; i++)
+    gsl_integration_glfixed_point(-1.0, 1.0, i, &g->gl_x[i], &g->gl_w[i], gl);
+  gsl_integration_glfixed_table_free(gl);
+  size_t q = 0;
+  for (size_t p = 0; p + 1 < n_bounds; p++)
+    q += panel_marks(cards, n_cards, opt, bounds[p], bounds[p + 1], g->panel_edges + q);
+  for (size_t j = 0; j < g->n; j++)
+    panel_node(g, g->panel_edges[j / g->n_gl], g->panel_edges[j / g->n_gl + 1], j % g->n_gl,
+               &g->T[j], &g->w[j]);
+  return DIP_SUCCESS;
+}
+
+size_t tgrid_clip(const tgrid *g, double a, double b, double *T, double *w) {
+  a = fmax(a, g->T_lo);
+  b = fmin(b, g->T_hi);
+  size_t n = 0;
+  for (size_t p = 0; p < g->n_panels && a < b; p++) {
+    double lo = fmax(a, g->panel_edges[p]), hi = fmin(b, g->panel_edges[p + 1]);
+    if (hi <= lo)
+      continue;
+    for (size_t i = 0; i < g->n_gl; i++, n++)
+      if (T)
+        panel_node(g, lo, hi, i, &T[n], &w[n]);
+  }
+  return n;
 }
 
 int tgrid_init_opts(tgrid *g, const card *const *cards, size_t n_cards, const tgrid_options *opt,
@@ -222,13 +246,16 @@ void tgrid_free(tgrid *g) {
     return;
   free(g->T);
   free(g->w);
+  free(g->panel_edges);
+  free(g->gl_x);
+  free(g->gl_w);
   memset(g, 0, sizeof *g);
 }
 
 /* ---------------------------------------------------------------- response */
 
 /* One linear piece of eps(E) inside bin k: eps(E) = eps_u + slope (E - u) on [u, v]. */
-typedef struct eff_piece {
+typedef struct response_piece {
   double u, v, eps_u, slope;
   size_t bin;
 } eff_piece;
@@ -276,39 +303,61 @@ static double piece_integral(const eff_piece *p, double T, double sigma) {
   return fmax(0.0, p->eps_u * dPhi + p->slope * ((T - p->u) * dPhi - sigma * dphi));
 }
 
+/* Copy what response_column needs from the card. */
+static int keep_card_model(response *r, const card *c, dip_error *err) {
+  r->exposure_t_yr = c->exposure_t_yr;
+  r->resolution.res_model = c->res_model;
+  r->resolution.n_res_coef = c->n_res_coef;
+  r->resolution.res_coef = dip_calloc(c->n_res_coef, sizeof *c->res_coef, err);
+  if (!r->resolution.res_coef)
+    return DIP_ENOMEM;
+  memcpy(r->resolution.res_coef, c->res_coef, c->n_res_coef * sizeof *c->res_coef);
+  r->pieces = eff_pieces(c, &r->n_pieces, err);
+  return r->pieces ? DIP_SUCCESS : DIP_ENOMEM;
+}
+
 int response_init(response *r, const card *c, const tgrid *g, dip_error *err) {
   memset(r, 0, sizeof *r);
-  size_t n_pieces;
-  eff_piece *pc = eff_pieces(c, &n_pieces, err);
-  if (!pc)
-    return DIP_ENOMEM;
-  r->R = dip_calloc(c->n_bins * g->n, sizeof *r->R, err);
-  if (!r->R) {
-    free(pc);
-    return DIP_ENOMEM;
-  }
   r->n_bins = c->n_bins;
   r->n_T = g->n;
+  int status = keep_card_model(r, c, err);
+  double *col = status ? NULL : dip_calloc(c->n_bins, sizeof *col, err);
+  r->R = col ? dip_calloc(c->n_bins * g->n, sizeof *r->R, err) : NULL;
+  if (!r->R) {
+    free(col);
+    response_free(r);
+    return DIP_ENOMEM;
+  }
   for (size_t j = 0; j < g->n; j++) {
     double sigma = card_resolution_sigma(c, g->T[j]);
     if (!(sigma > 0.0) || !isfinite(sigma)) {
-      free(pc);
+      free(col);
       response_free(r);
       return dip_error_set(err, DIP_EINVAL, "response: card '%s' has sigma = %g at T = %g keV",
                            c->name, sigma, g->T[j]);
     }
-    double scale = c->exposure_t_yr * g->w[j];
-    for (size_t p = 0; p < n_pieces; p++)
-      r->R[pc[p].bin * g->n + j] += scale * piece_integral(&pc[p], g->T[j], sigma);
+    response_column(r, g->T[j], col);
+    for (size_t k = 0; k < c->n_bins; k++)
+      r->R[k * g->n + j] = g->w[j] * col[k];
   }
-  free(pc);
+  free(col);
   return DIP_SUCCESS;
+}
+
+void response_column(const response *r, double T, double *col) {
+  double sigma = card_resolution_sigma(&r->resolution, T);
+  for (size_t k = 0; k < r->n_bins; k++)
+    col[k] = 0.0;
+  for (size_t p = 0; p < r->n_pieces; p++)
+    col[r->pieces[p].bin] += r->exposure_t_yr * piece_integral(&r->pieces[p], T, sigma);
 }
 
 void response_free(response *r) {
   if (!r)
     return;
   free(r->R);
+  free(r->pieces);
+  free(r->resolution.res_coef);
   memset(r, 0, sizeof *r);
 }
 
