@@ -12,7 +12,10 @@
  *   int_u^v (eps_u + s (E - u)) G(E; T, sigma) dE = eps_u dPhi + s ((T - u) dPhi - sigma dphi),
  * with dPhi = Phi(z_v) - Phi(z_u), dphi = phi(z_v) - phi(z_u), z = (E - T)/sigma.  Tail
  * probabilities use erfc to avoid cancellation.  Pieces more than 9 sigma from a node are skipped
- * (they contribute < 1e-18 of the node's weight).
+ * (they contribute < 1e-18 of the node's weight).  The pieces and the resolution are kept in the
+ * response so response_column can evaluate the kernel at any T: spectra with steps whose position
+ * is only known at run time (kinematic edges of line sources, moving with m4) are folded on the
+ * grid's panels clipped at the step (tgrid_clip), which keeps them as accurate as smooth spectra.
  */
 #include "response.h"
 
