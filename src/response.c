@@ -29,6 +29,9 @@
 #define CUTOFF_SIGMAS 9.0
 /* Smallest resolution accepted on the grid [keV] (1 eV: far below any xenon detector's). */
 #define MIN_SIGMA_KEV 1e-3
+/* Most panels a grid may have (6 nodes each): realistic cards need a few dozen; more means a window
+ * absurdly wide for its resolution, refused instead of looping for ever. */
+#define MAX_PANELS 100000
 
 /* Xenon shell edges [keV], sorted.  Binding energies of the RRPA calculation (Chen et al.,
  * arXiv:1610.04177, as tabulated in SNuDD binding_energies/binding_xenon.csv: 4s ... 1s) and the
@@ -116,7 +119,8 @@ static double *piece_bounds(double lo, double hi, const tgrid_options *opt, size
 }
 
 /* Number of panels in [a, b] and, if marks != NULL, their boundaries (n + 1 values).
- * Returns 0 if some card's sigma drops below MIN_SIGMA_KEV on the way (a bad polynomial). */
+ * Returns 0 if some card's sigma drops below MIN_SIGMA_KEV on the way (a bad polynomial), and stops
+ * counting at MAX_PANELS + 1. */
 static size_t panel_marks(const card *const *cards, size_t n_cards, const tgrid_options *opt,
                           double a, double b, double *marks) {
   size_t n = 0;
@@ -126,7 +130,8 @@ static size_t panel_marks(const card *const *cards, size_t n_cards, const tgrid_
     if (!(sigma >= MIN_SIGMA_KEV) || !isfinite(sigma))
       return 0;
     t += opt->panel_sigma * sigma;
-    n++;
+    if (++n > MAX_PANELS)
+      return n;
     if (marks)
       marks[n] = t;
   }
@@ -171,6 +176,11 @@ static int fill_nodes(tgrid *g, const card *const *cards, size_t n_cards, const 
                            "tgrid: a card's resolution sigma is not positive (below %g keV) in [%g, %g] keV",
                            MIN_SIGMA_KEV, bounds[p], bounds[p + 1]);
     n_panels += np;
+    if (n_panels > MAX_PANELS)
+      return dip_error_set(err, DIP_EINVAL,
+                           "tgrid: covering [%g, %g] keV would need more than %d panels of %g sigma "
+                           "(window too wide for the resolution)",
+                           bounds[0], bounds[n_bounds - 1], MAX_PANELS, opt->panel_sigma);
   }
   g->n_gl = opt->n_gl;
   g->n_panels = n_panels;
@@ -224,6 +234,11 @@ int tgrid_init_opts(tgrid *g, const card *const *cards, size_t n_cards, const tg
   for (size_t i = 0; i < n_cards; i++) {
     double lo, hi;
     card_span(cards[i], opt, &lo, &hi);
+    if (!isfinite(lo) || !isfinite(hi))
+      return dip_error_set(err, DIP_EINVAL,
+                           "tgrid: card '%s': resolution sigma(T) grows faster than T/%g, so the "
+                           "true energies reaching its window cannot be bounded",
+                           cards[i]->name, opt->n_sigma);
     g->T_lo = fmin(g->T_lo, lo);
     g->T_hi = fmax(g->T_hi, hi);
   }

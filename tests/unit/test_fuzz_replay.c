@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 
+#include "../fuzz/fuzz_card.c"
 #include "../fuzz/fuzz_yamlx.c"
 #include "test.h"
 
@@ -66,5 +67,6 @@ int main(void) {
   if (!root || !*root)
     root = ".";
   replay(root, "yamlx", fuzz_yamlx);
+  replay(root, "card", fuzz_card);
   return test_summary();
 }
