@@ -225,6 +225,16 @@ size_t tgrid_clip(const tgrid *g, double a, double b, double *T, double *w) {
   return n;
 }
 
+/* sigma >= MIN_SIGMA_KEV at 1000 evenly spaced points of the card's window (used only to name the
+ * first problem of a card whose span is also unbounded). */
+static int window_sigma_positive(const card *c) {
+  double a = c->edges[0], b = c->edges[c->n_bins];
+  for (int k = 0; k <= 1000; k++)
+    if (!(card_resolution_sigma(c, a + (b - a) * k / 1000.0) >= MIN_SIGMA_KEV))
+      return 0;
+  return 1;
+}
+
 int tgrid_init_opts(tgrid *g, const card *const *cards, size_t n_cards, const tgrid_options *opt,
                     dip_error *err) {
   memset(g, 0, sizeof *g);
@@ -234,6 +244,10 @@ int tgrid_init_opts(tgrid *g, const card *const *cards, size_t n_cards, const tg
   for (size_t i = 0; i < n_cards; i++) {
     double lo, hi;
     card_span(cards[i], opt, &lo, &hi);
+    if ((!isfinite(lo) || !isfinite(hi)) && !window_sigma_positive(cards[i]))
+      return dip_error_set(err, DIP_EINVAL,
+                           "tgrid: card '%s': resolution sigma is not positive (below %g keV) inside its window",
+                           cards[i]->name, MIN_SIGMA_KEV);
     if (!isfinite(lo) || !isfinite(hi))
       return dip_error_set(err, DIP_EINVAL,
                            "tgrid: card '%s': resolution sigma(T) grows faster than T/%g, so the "
