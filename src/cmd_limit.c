@@ -77,6 +77,11 @@ static int parse_numbers(const limit_args *a, limit_plan *p) {
       fprintf(stderr, "dipscan limit: --m4 values must be >= 0 MeV, got %s\n", items[i]);
       rc = DIP_EXIT_USAGE;
     }
+    for (int j = 0; rc == DIP_EXIT_OK && j < i; j++)
+      if (p->m4[j] == p->m4[i]) {
+        fprintf(stderr, "dipscan limit: --m4 lists the value %s twice\n", items[i]);
+        rc = DIP_EXIT_USAGE;
+      }
   }
   cli_list_free(items, p->n_m4);
   if (rc == DIP_EXIT_OK && a->cl)
@@ -122,6 +127,15 @@ static int parse_limit(int argc, char **argv, limit_plan *p) {
   rc = parse_numbers(&a, p);
   if (rc == DIP_EXIT_OK && cli_list(a.experiment, &p->entries, &p->n_entries))
     rc = DIP_EXIT_ERROR;
+  for (int e = 0; rc == DIP_EXIT_OK && e < p->n_entries; e++) {
+    const char *entry = p->entries[e];
+    size_t len = strlen(entry);
+    if (len > 0 && (entry[0] == '+' || entry[len - 1] == '+' || strstr(entry, "++"))) {
+      fprintf(stderr, "dipscan limit: experiment entry '%s' has an empty card name next to '+'\n",
+              entry);
+      rc = DIP_EXIT_USAGE;
+    }
+  }
   return rc;
 }
 

@@ -4,6 +4,7 @@
  * `dipscan --help`, `dipscan --version`, `dipscan SUBCOMMAND --help`.  Unknown subcommands and
  * options are usage errors (exit 2).  GSL's aborting error handler is switched off here, once.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +28,17 @@ static void print_usage(FILE *out) {
   fprintf(out, "\nRun 'dipscan SUBCOMMAND --help' for the options of one subcommand.\n");
 }
 
+/* A full disk or a closed pipe must not pass for success: results go to stdout, so a failed write
+ * or flush turns exit status 0 into 1 with one line naming the problem. */
+static int finish_stdout(int rc) {
+  errno = 0;
+  if (fflush(stdout) == 0 && !ferror(stdout))
+    return rc;
+  fprintf(stderr, "dipscan: error writing standard output: %s\n",
+          errno ? strerror(errno) : "write failed");
+  return rc != DIP_EXIT_OK ? rc : DIP_EXIT_ERROR;
+}
+
 int main(int argc, char **argv) {
   dip_gsl_quiet();
   if (argc < 2) {
@@ -36,15 +48,15 @@ int main(int argc, char **argv) {
   const char *sub = argv[1];
   if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
     print_usage(stdout);
-    return DIP_EXIT_OK;
+    return finish_stdout(DIP_EXIT_OK);
   }
   if (!strcmp(sub, "--version") || !strcmp(sub, "-V")) {
     printf("dipscan %s\n", DIPSCAN_VERSION);
-    return DIP_EXIT_OK;
+    return finish_stdout(DIP_EXIT_OK);
   }
   for (const dip_command *c = commands; c->name; c++)
     if (!strcmp(sub, c->name))
-      return c->run(argc - 1, argv + 1);
+      return finish_stdout(c->run(argc - 1, argv + 1));
   if (sub[0] == '-')
     fprintf(stderr, "dipscan: unknown option '%s' (try 'dipscan --help')\n", sub);
   else
