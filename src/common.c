@@ -109,13 +109,13 @@ int dip_read_file(const char *path, char **text, size_t *len, dip_error *err) {
       cap *= 2;
     }
   }
-  int read_error = ferror(fp);
+  int read_error = ferror(fp), read_errno = errno;
   fclose(fp);
   if (!buf)
     return dip_error_set(err, DIP_ENOMEM, "%s: out of memory reading file", path);
   if (read_error) {
     free(buf);
-    return dip_error_set(err, DIP_EIO, "%s: read error", path);
+    return dip_error_set(err, DIP_EIO, "%s: read error: %s", path, read_errno ? strerror(read_errno) : "unknown cause");
   }
   buf[n] = '\0';
   *text = buf;

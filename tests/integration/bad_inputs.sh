@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# tests/integration/bad_inputs.sh — the bad-input table: every case must fail cleanly.
+#
+# A case passes when the command (1) exits non-zero, but not by a signal, a sanitizer report or the
+# 120 s timeout, (2) prints on stderr a line starting with "dipscan" that matches the case's pattern
+# (the message names the problem), and (3) leaves every file that existed before it (the result files
+# in $W/results, which the cases try to overwrite) byte-identical (sha256 before/after).
+#
+# Sections: CLI options (rates, limit), environment and output streams, experiment cards, scan
+# configurations and existing output files (when `dipscan scan` / `dipscan limits` exist).  To add a
+# case, add one `bad NAME PATTERN COMMAND...` line to the right section; fixtures are made by the
+# small helpers below from the shipped files (never edited in place).
+set -u
+root=${DIPSCAN_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+bin=${DIPSCAN_BIN:-$root/bin/dipscan}
+suite=bad-inputs
+W=$(mktemp -d /tmp/dipscan-bad.XXXXXX)
+trap 'chmod -R u+w "$W" 2>/dev/null; rm -rf "$W"' EXIT
+mkdir -p "$W/results" "$W/cards" "$W/configs"
+
+snapshot() { (cd "$W/results" && find . -type f -exec sha256sum {} + | sort); }
+
+# bad NAME PATTERN COMMAND...   (PATTERN: extended regex, case-insensitive)
+bad() {
+  local name=$1 pattern=$2; shift 2
+  local before after rc msg
+  before=$(snapshot)
+  timeout 120 "$@" >"$W/stdout" 2>"$W/stderr"; rc=$?
+  after=$(snapshot)
+  msg=$(grep -Ei -m 1 "^dipscan.*($pattern)" "$W/stderr")
+  local changed
+  changed=$(comm -23 <(echo "$before") <(echo "$after") | awk '{print $2}' | tr '\n' ' ')
+  if [ "$rc" -eq 0 ]; then
+    echo "FAIL $suite: $name (exit 0; stderr: $(head -c 200 "$W/stderr"))"
+  elif [ "$rc" -eq 124 ]; then
+    echo "FAIL $suite: $name (timed out after 120 s)"
+  elif [ "$rc" -ge 128 ] || grep -Eq 'Sanitizer|runtime error|Segmentation|core dumped' "$W/stderr"; then
+    echo "FAIL $suite: $name (crashed: exit $rc; $(grep -Em 1 'Sanitizer|runtime error|Segmentation' "$W/stderr"))"
+  elif [ -z "$msg" ]; then
+    echo "FAIL $suite: $name (exit $rc, no 'dipscan ...' line matching /$pattern/; stderr: $(head -c 300 "$W/stderr"))"
+  elif [ -n "$changed" ]; then
+    echo "FAIL $suite: $name (existing result file(s) changed: $changed)"
+  else
+    echo "PASS $suite: $name"
+    echo "    exit $rc: $msg"
+  fi
+}
+
+has_command() { "$bin" --help 2>/dev/null | grep -q "^  $1 "; }
+
+# Card fixture: the shipped XENONnT card with one sed edit.  card_variant NAME SED_SCRIPT
+card_variant() {
+  sed -e "$2" "$root/data/experiments/xenonnt_sr0.yaml" >"$W/cards/$1.yaml"
+  echo "$W/cards/$1.yaml"
+}
+
+# Existing result files the cases must not touch.
+"$bin" limit --experiment xenonnt_sr0 --m4 0.01 --data asimov >"$W/results/existing.csv" 2>/dev/null
+
+# ---------------------------------------------------------------- CLI options
+bad "limit --m4 nan" "m4.*finite" "$bin" limit --experiment xenonnt_sr0 --m4 nan
+bad "limit --m4 inf" "m4.*finite" "$bin" limit --experiment xenonnt_sr0 --m4 inf
+bad "limit negative m4" "m4.*>= 0" "$bin" limit --experiment xenonnt_sr0 --m4=-0.1
+bad "limit empty m4 list" "m4" "$bin" limit --experiment xenonnt_sr0 --m4 ""
+bad "limit duplicate m4 values" "twice" "$bin" limit --experiment xenonnt_sr0 --m4 0.01,0.01
+bad "limit m4 not a number" "m4.*finite number" "$bin" limit --experiment xenonnt_sr0 --m4 10keV
+bad "limit --cl out of (0,1)" "--cl" "$bin" limit --experiment xenonnt_sr0 --m4 0.01 --cl 1.5
+bad "limit --dof 3" "dof" "$bin" limit --experiment xenonnt_sr0 --m4 0.01 --dof 3
+bad "limit unknown --threshold" "threshold" "$bin" limit --experiment xenonnt_sr0 --m4 0.01 --threshold sideways
+bad "limit empty joint member" "empty card name" "$bin" limit --experiment xenonnt_sr0+ --m4 0.01
+bad "limit card twice in a joint fit" "appears twice" "$bin" limit --experiment xenonnt_sr0+xenonnt_sr0 --m4 0.01
+bad "rates negative mu" "mu" "$bin" rates --experiment xenonnt_sr0 --mu -1e-11
+bad "rates unknown coupling" "coupling|allowed" "$bin" rates --experiment xenonnt_sr0 --coupling nue
+bad "rates unknown option" "unknown option" "$bin" rates --experiment xenonnt_sr0 --m5 1
+bad "rates option without value" "missing value" "$bin" rates --experiment
+bad "unknown subcommand" "unknown subcommand" "$bin" frobnicate
+
+# ---------------------------------------------------------------- environment, output streams
+bad "DIPSCAN_DATA points nowhere" "DIPSCAN_DATA" env DIPSCAN_DATA="$W/nowhere" "$bin" rates --experiment xenonnt_sr0
+mkdir -p "$W/data_truncated"
+cp -r "$root/data/solar" "$root/data/experiments" "$W/data_truncated/"
+head -c 300 "$root/data/solar/fluxes_b16.yaml" >"$W/data_truncated/solar/fluxes_b16.yaml"
+bad "truncated solar data file" "fluxes_b16" env DIPSCAN_DATA="$W/data_truncated" "$bin" rates --experiment xenonnt_sr0
+bad "disk full on stdout (/dev/full)" "No space left" sh -c "exec '$bin' rates --experiment xenonnt_sr0 >/dev/full"
+bad "file size limit on stdout (ulimit -f)" "too large" \
+  sh -c "trap '' XFSZ; ulimit -f 1; exec '$bin' rates --experiment xenonnt_sr0 >'$W/big.csv'"
+
+# ---------------------------------------------------------------- experiment cards
+bad "missing card" "cannot open" "$bin" rates --experiment no_such_experiment
+bad "card is a directory" "read error|directory" "$bin" rates --experiment "$W/cards/"
+bad "card with unknown key" "unknown key 'expsure'" \
+  "$bin" rates --experiment "$(card_variant typo 's/^exposure:/expsure:/')"
+bad "card exposure of wrong type" "t_yr.*finite number" \
+  "$bin" rates --experiment "$(card_variant t_yr_word 's/t_yr: 1.16/t_yr: one/')"
+bad "card NaN count" "counts.*nan" \
+  "$bin" rates --experiment "$(card_variant nan_count 's/^  counts: \[4,/  counts: [nan,/')"
+bad "card infinite exposure" "t_yr.*finite" \
+  "$bin" rates --experiment "$(card_variant inf_exposure 's/t_yr: 1.16/t_yr: .inf/')"
+bad "card negative exposure" "t_yr.*> 0" \
+  "$bin" rates --experiment "$(card_variant neg_exposure 's/t_yr: 1.16/t_yr: -1.16/')"
+bad "card duplicate key" "duplicate key 'target'" \
+  "$bin" rates --experiment "$(card_variant dup_key 's/^target: xenon/target: xenon\ntarget: xenon/')"
+bad "card efficiency above 1" "\[0, 1\]" \
+  "$bin" rates --experiment "$(card_variant eff_above_one 's/value: \[0, /value: [1.5, /')"
+bad "card resolution growing faster than T/6" "grows faster" \
+  "$bin" rates --experiment "$(card_variant wide_resolution 's/^  b: 0.0015/  b: 0.5/')"
+head -c 1200 "$root/data/experiments/xenonnt_sr0.yaml" >"$W/cards/truncated.yaml"
+bad "truncated card" "missing required key|syntax|expects" "$bin" rates --experiment "$W/cards/truncated.yaml"
+: >"$W/cards/empty.yaml"
+bad "empty card file" "empty" "$bin" rates --experiment "$W/cards/empty.yaml"
+
+# ---------------------------------------------------------------- scan configs and result files
+if ! has_command scan; then
+  echo "SKIP $suite: scan configs and cube files (dipscan scan is not built yet)"
+fi
