@@ -17,4 +17,7 @@ typedef struct dip_command {
 /* Exit codes. */
 enum { DIP_EXIT_OK = 0, DIP_EXIT_ERROR = 1, DIP_EXIT_USAGE = 2 };
 
+/* dipscan limits CUBE.h5 [...]: reduce a cube to limits (CSV, /limits_reduced) and plots. */
+int cmd_limits(int argc, char **argv);
+
 #endif /* DIPSCAN_CMD_H */

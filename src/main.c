@@ -12,6 +12,7 @@
 #include "version.h"
 
 static const dip_command commands[] = {
+    {"limits", "reduce a scan cube to limit tables (CSV) and exclusion plots", cmd_limits},
     {NULL, NULL, NULL},
 };
 

@@ -33,6 +33,7 @@ static void read_text_attr(hid_t file, const char *name, char *out, size_t n) {
   hid_t ftype = attr >= 0 ? H5Aget_type(attr) : -1;
   if (ftype >= 0 && H5Tget_class(ftype) == H5T_STRING) {
     hid_t mtype = H5Tcopy(H5T_C_S1);
+    H5Tset_cset(mtype, H5Tget_cset(ftype)); /* h5py writes UTF-8; HDF5 converts no charsets */
     if (H5Tis_variable_str(ftype) > 0) {
       char *s = NULL;
       if (H5Tset_size(mtype, H5T_VARIABLE) >= 0 && H5Aread(attr, mtype, &s) >= 0 && s)
@@ -85,7 +86,8 @@ static int read_string_axis(hid_t file, const char *name, char ***out, size_t *n
   int vlen = ftype >= 0 ? H5Tis_variable_str(ftype) > 0 : 0;
   size_t width = ftype >= 0 && !vlen ? H5Tget_size(ftype) : 0;
   int ok = ftype >= 0 && mtype >= 0 && H5Tget_class(ftype) == H5T_STRING &&
-           dataset_dims(d, 1, dims) == 0 && dims[0] > 0 &&
+           H5Tset_cset(mtype, H5Tget_cset(ftype)) >= 0 && dataset_dims(d, 1, dims) == 0 &&
+           dims[0] > 0 &&
            H5Tset_size(mtype, vlen ? H5T_VARIABLE : width) >= 0;
   char **list = ok ? calloc(dims[0], sizeof *list) : NULL;
   char *fixed = ok && !vlen ? calloc(dims[0], width + 1) : NULL;
