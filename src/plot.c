@@ -125,9 +125,11 @@ static int write_and_run(const char *dir, const char *name, int width_px, int he
   return run_gnuplot(dir, name, err);
 }
 
-static void layout(size_t n_panels, int *rows, int *cols) {
+/* Panels in rows of two; the figure is at least 840 px wide so that the two-line title fits. */
+static void layout(size_t n_panels, int *rows, int *cols, int *width_px) {
   *cols = n_panels > 1 ? 2 : 1;
   *rows = (int)((n_panels + 1) / 2);
+  *width_px = *cols == 1 ? 840 : 640 * *cols;
 }
 
 /* Panel title for a flavor (coupling) name. */
@@ -263,8 +265,8 @@ static void exclusion_panel(FILE *gp, const exclusion_ctx *x, size_t f, const ch
 static void exclusion_body(FILE *gp, const void *ctx, const char *dat) {
   const exclusion_ctx *x = ctx;
   const reduce_cube *c = x->c;
-  int rows, cols;
-  layout(c->n_flavors, &rows, &cols);
+  int rows, cols, width;
+  layout(c->n_flavors, &rows, &cols, &width);
   double xmin = c->m4[0] / 1.5, xmax = c->m4[c->n_m4 - 1] * 1.5;
   fprintf(gp, "reset\nset logscale xy\nset format x '10^{%%L}'\nset format y '10^{%%L}'\n");
   fprintf(gp, "set xrange [%.6e:%.6e]\nset yrange [%.6e:%.6e]\n", xmin, xmax, x->ymin, x->ymax);
@@ -276,12 +278,13 @@ static void exclusion_body(FILE *gp, const void *ctx, const char *dat) {
                                  PLOT_REACH_RECOIL_KEV / DIP_KEV_PER_MEV);
     if (reach > xmin && reach < xmax)
       fprintf(gp, "set arrow from %.6e, graph 0 to %.6e, graph 1 nohead dt 3 lc rgb '#888888'\n"
-                  "set label '%s' at %.6e, graph 0.97 right rotate by 90 offset -0.6,0 "
+                  "set label '%s' at %.6e, graph 0.97 right rotate by 90 offset 1.0,0 "
                   "tc rgb '#555555' font ',9'\n",
               reach, reach, reach_sources[s].label, reach);
   }
-  fprintf(gp, "set multiplot layout %d,%d title '%g%% CL exclusion (data: %s); 1 dof %s Δχ^2 = "
-              "%.3f, 2 dof Δχ^2 = %.3f; dotted: kinematic reach at T = %g keV' font ',11'\n",
+  fprintf(gp, "set multiplot layout %d,%d title \"%g%% CL exclusion, data: %s\\n1 dof (solid) %s "
+              "Δχ^2 = %.3f, 2 dof (dashed) Δχ^2 = %.3f; dotted: reach at T = %g keV\" "
+              "font ',11'\n",
           rows, cols, 100.0 * x->r->cl, c->data[0] ? c->data : "unknown",
           threshold_title(x->r->kind), x->r->delta_chi2_1dof, x->r->delta_chi2_2dof,
           PLOT_REACH_RECOIL_KEV);
@@ -301,11 +304,11 @@ int plot_exclusion(const reduce_cube *c, const reduce_result *r, const char *dir
   exclusion_range(&x);
   char dat[PATH_LEN];
   file_path(dat, dir, "exclusion", "dat");
-  int rows, cols;
-  layout(c->n_flavors, &rows, &cols);
+  int rows, cols, width;
+  layout(c->n_flavors, &rows, &cols, &width);
   int status = write_exclusion_data(&x, dat, err);
   if (status == DIP_SUCCESS)
-    status = write_and_run(dir, "exclusion", 640 * cols, 40 + 480 * rows, exclusion_body, &x, err);
+    status = write_and_run(dir, "exclusion", width, 40 + 480 * rows, exclusion_body, &x, err);
   free(x.has_lower);
   return status;
 }
@@ -375,8 +378,8 @@ static int write_profile_data(const profile_ctx *x, const char *path, dip_error 
 static void profile_body(FILE *gp, const void *ctx, const char *dat) {
   const profile_ctx *x = ctx;
   const reduce_cube *c = x->c;
-  int rows, cols;
-  layout(c->n_flavors, &rows, &cols);
+  int rows, cols, width;
+  layout(c->n_flavors, &rows, &cols, &width);
   fprintf(gp, "reset\nset logscale x\nset format x '10^{%%L}'\n");
   fprintf(gp, "set xrange [%.6e:%.6e]\nset yrange [0:%.6g]\n", x->xmin, x->xmax, x->ymax);
   fprintf(gp, "set xlabel 'μ_{ℓ4} [μ_B]'\nset ylabel 'Δχ^2'\n");
@@ -414,9 +417,9 @@ int plot_profiles(const reduce_cube *c, const reduce_result *r, const double *m4
     snprintf(name, sizeof name, "profile_m4_%g", c->m4[x.m]);
     file_path(dat, dir, name, "dat");
     DIP_TRY(write_profile_data(&x, dat, err));
-    int rows, cols;
-    layout(c->n_flavors, &rows, &cols);
-    DIP_TRY(write_and_run(dir, name, 640 * cols, 60 + 500 * rows, profile_body, &x, err));
+    int rows, cols, width;
+    layout(c->n_flavors, &rows, &cols, &width);
+    DIP_TRY(write_and_run(dir, name, width, 60 + 500 * rows, profile_body, &x, err));
   }
   return DIP_SUCCESS;
 }
