@@ -22,9 +22,9 @@
  * are NaN.
  *
  * Unfinished units (done == 0) are never reduced: their results are NaN, and they are counted and
- * listed by reduce_report_missing().  Thresholds: 1 dof two-sided = chi^2_1 quantile at cl (2.706
- * at 90%), one-sided = (Phi^-1(cl))^2 (1.642 at 90%); 2 dof = chi^2_2 quantile at cl (4.605 at 90%),
- * whatever the 1-dof convention.
+ * listed by reduce_report_missing().  Thresholds (limit_threshold): 1 dof two-sided = chi^2_1
+ * quantile at cl (2.706 at 90%), one-sided = (Phi^-1(cl))^2 (1.642 at 90%); 2 dof = chi^2_2 quantile
+ * at cl (4.605 at 90%), whatever the 1-dof convention.
  *
  * Writing.  reduce_write_cube() opens the cube read-write only after everything is computed,
  * builds /limits_reduced.tmp, and then replaces /limits_reduced by it (delete + rename of links),
@@ -38,8 +38,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "analysis.h"
 #include "common.h"
+#include "limit.h"
 
 /* The cube contents the reducer needs (owned; free with reduce_cube_free). */
 typedef struct reduce_cube {
@@ -60,9 +60,6 @@ typedef struct reduce_cube {
 
 int reduce_cube_read(reduce_cube *c, const char *path, dip_error *err);
 void reduce_cube_free(reduce_cube *c);
-
-/* Delta chi^2 threshold for a confidence level, number of dof (1 or 2) and 1-dof convention. */
-double reduce_threshold(double cl, int dof, threshold_kind kind);
 
 /* Crossing of a row (mu[n] increasing, chi2[n] finite) relative to ref at threshold thr.
  * Upward: the first mu above the row minimum where chi2 - ref reaches thr (+inf if never);

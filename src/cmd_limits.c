@@ -59,90 +59,65 @@ static void usage(FILE *out) {
           "  -h, --help        this text\n");
 }
 
-static int parse_number(const char *text, double *out) {
-  char *end;
-  *out = strtod(text, &end);
-  return end != text && *end == '\0' && isfinite(*out);
-}
-
 static int parse_profiles(const char *list, limits_args *a) {
-  char buf[1024];
-  snprintf(buf, sizeof buf, "%s", list);
-  a->n_profiles = 0;
-  for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    if (a->n_profiles == MAX_PROFILES || !parse_number(tok, &a->profile_m4[a->n_profiles]) ||
-        !(a->profile_m4[a->n_profiles] > 0.0))
-      return 0;
-    a->n_profiles++;
+  char **items;
+  int n;
+  if (cli_list(list, &items, &n) != DIP_SUCCESS)
+    return DIP_EXIT_ERROR;
+  int rc = n > MAX_PROFILES ? DIP_EXIT_USAGE : DIP_EXIT_OK;
+  for (int k = 0; rc == DIP_EXIT_OK && k < n; k++) {
+    rc = cli_double("limits", "profile-m4", items[k], &a->profile_m4[k]);
+    if (rc == DIP_EXIT_OK && !(a->profile_m4[k] > 0.0))
+      rc = DIP_EXIT_USAGE;
   }
-  return a->n_profiles > 0;
+  cli_list_free(items, n);
+  a->n_profiles = (size_t)n;
+  if (rc != DIP_EXIT_OK)
+    fprintf(stderr, "dipscan limits: --profile-m4 expects up to %d positive masses [MeV], got '%s'\n",
+            MAX_PROFILES, list);
+  return rc;
 }
 
-/* Parse one option with its value; returns 0 on success, else prints the problem. */
-static int parse_option(const char *opt, const char *val, limits_args *a) {
-  static const char *const known[] = {"--csv", "--plot", "--cl", "--dof", "--threshold",
-                                      "--profile-m4"};
-  int is_known = 0;
-  for (size_t k = 0; k < sizeof known / sizeof *known; k++)
-    is_known |= !strcmp(opt, known[k]);
-  if (!is_known) {
-    fprintf(stderr, "dipscan limits: unknown option '%s' (try 'dipscan limits --help')\n", opt);
-    return -1;
-  }
-  if (!val) {
-    fprintf(stderr, "dipscan limits: option %s needs a value\n", opt);
-    return -1;
-  }
-  int ok = 1;
-  if (!strcmp(opt, "--csv"))
-    a->csv = val;
-  else if (!strcmp(opt, "--plot"))
-    a->plot_dir = val;
-  else if (!strcmp(opt, "--cl"))
-    ok = parse_number(val, &a->cl) && a->cl > 0.0 && a->cl < 1.0;
-  else if (!strcmp(opt, "--dof")) {
-    ok = !strcmp(val, "1") || !strcmp(val, "2");
-    a->dof_mask = !strcmp(val, "2") ? 2 : 1;
-  } else if (!strcmp(opt, "--threshold")) {
-    ok = !strcmp(val, "two-sided") || !strcmp(val, "one-sided");
-    a->kind = !strcmp(val, "one-sided") ? THRESHOLD_ONE_SIDED : THRESHOLD_TWO_SIDED;
-  }
-  else
-    ok = parse_profiles(val, a);
-  if (!ok)
-    fprintf(stderr, "dipscan limits: bad value '%s' for %s (try 'dipscan limits --help')\n", val,
-            opt);
-  return ok ? 0 : -1;
+static int bad_value(const char *opt, const char *val) {
+  fprintf(stderr, "dipscan limits: bad value '%s' for --%s (try 'dipscan limits --help')\n", val,
+          opt);
+  return DIP_EXIT_USAGE;
 }
 
-/* Returns -1 (usage error), 1 (--help printed) or 0. */
+/* Returns DIP_EXIT_OK to go on, DIP_EXIT_USAGE on a usage error, or -1 after printing --help. */
 static int parse_args(int argc, char **argv, limits_args *a) {
   *a = (limits_args){.cl = NAN, .dof_mask = 3, .kind = -1, .profile_m4 = {0.01, 0.3},
                      .n_profiles = 2};
-  for (int i = 1; i < argc; i++) {
-    const char *arg = argv[i];
-    if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-      usage(stdout);
-      return 1;
-    }
-    if (!strcmp(arg, "--no-write"))
-      a->no_write = 1;
-    else if (arg[0] == '-' && arg[1] != '\0') {
-      if (parse_option(arg, i + 1 < argc ? argv[i + 1] : NULL, a) != 0)
-        return -1;
-      i++;
-    } else if (!a->cube)
-      a->cube = arg;
-    else {
-      fprintf(stderr, "dipscan limits: unexpected argument '%s' (one cube at a time)\n", arg);
-      return -1;
-    }
+  const char *cl = NULL, *dof = NULL, *threshold = NULL, *profiles = NULL;
+  const cli_option opts[] = {{"csv", &a->csv, NULL},          {"plot", &a->plot_dir, NULL},
+                             {"cl", &cl, NULL},               {"dof", &dof, NULL},
+                             {"threshold", &threshold, NULL}, {"profile-m4", &profiles, NULL},
+                             {"no-write", NULL, &a->no_write}};
+  int n_pos = 0, help = 0;
+  int rc = cli_parse("limits", argc, argv, opts, (int)(sizeof opts / sizeof *opts), &a->cube, 1,
+                     &n_pos, &help);
+  if (rc != DIP_EXIT_OK)
+    return rc;
+  if (help) {
+    usage(stdout);
+    return -1;
   }
   if (!a->cube) {
     usage(stderr);
-    return -1;
+    return DIP_EXIT_USAGE;
   }
-  return 0;
+  if (cl && (cli_double("limits", "cl", cl, &a->cl) != DIP_EXIT_OK || !(a->cl > 0 && a->cl < 1)))
+    return bad_value("cl", cl);
+  if (dof && strcmp(dof, "1") && strcmp(dof, "2"))
+    return bad_value("dof", dof);
+  if (dof)
+    a->dof_mask = !strcmp(dof, "2") ? 2 : 1;
+  threshold_kind kind;
+  if (threshold && threshold_from_name(threshold, &kind, NULL) != DIP_SUCCESS)
+    return bad_value("threshold", threshold);
+  if (threshold)
+    a->kind = (int)kind;
+  return profiles ? parse_profiles(profiles, a) : DIP_EXIT_OK;
 }
 
 static void default_csv_path(const char *cube, char *out, size_t n) {
@@ -161,7 +136,7 @@ static void print_conventions(const reduce_result *r, const reduce_cube *c, cons
           "inside the mu grid\n",
           path, c->status[0] ? c->status : "unknown", c->n_entries, c->n_flavors, c->n_m4, c->n_mu,
           c->data[0] ? c->data : "unknown", r->cl,
-          r->kind == THRESHOLD_ONE_SIDED ? "one-sided" : "two-sided", r->delta_chi2_1dof,
+          threshold_name(r->kind), r->delta_chi2_1dof,
           r->delta_chi2_2dof);
   if (r->engine_comparable && r->n_engine_checked)
     fprintf(stderr, "limits: grid 1-dof crossings agree with the engine's root-found limits "
@@ -207,8 +182,8 @@ static int write_outputs(const limits_args *a, const reduce_result *r, const red
 int cmd_limits(int argc, char **argv) {
   limits_args a;
   int parsed = parse_args(argc, argv, &a);
-  if (parsed != 0)
-    return parsed > 0 ? DIP_EXIT_OK : DIP_EXIT_USAGE;
+  if (parsed != DIP_EXIT_OK)
+    return parsed < 0 ? DIP_EXIT_OK : parsed;
   dip_error err;
   dip_error_clear(&err);
   reduce_cube c;
@@ -218,9 +193,9 @@ int cmd_limits(int argc, char **argv) {
   }
   reduce_options o = {
       .cl = isnan(a.cl) ? (c.engine_cl > 0.0 && c.engine_cl < 1.0 ? c.engine_cl : 0.90) : a.cl,
-      .kind = a.kind >= 0 ? (threshold_kind)a.kind
-              : !strcmp(c.threshold_name, "one-sided") ? THRESHOLD_ONE_SIDED
-                                                       : THRESHOLD_TWO_SIDED};
+      .kind = a.kind >= 0 ? (threshold_kind)a.kind : THRESHOLD_TWO_SIDED};
+  if (a.kind < 0 && c.threshold_name[0])
+    threshold_from_name(c.threshold_name, &o.kind, NULL); /* the cube's convention if it names one */
   reduce_result r;
   int status = reduce_run(&r, &c, &o, &err);
   if (status == DIP_SUCCESS) {

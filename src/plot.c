@@ -145,10 +145,6 @@ static const char *coupling_title(const char *flavor) {
   return flavor;
 }
 
-static const char *threshold_title(threshold_kind kind) {
-  return kind == THRESHOLD_ONE_SIDED ? "one-sided" : "two-sided";
-}
-
 double plot_m4_reach(double E_nu, double T) {
   double lo = 0.0, hi = E_nu;
   if (xsec_emin(T, 0.0) > E_nu)
@@ -286,7 +282,7 @@ static void exclusion_body(FILE *gp, const void *ctx, const char *dat) {
               "Δχ^2 = %.3f, 2 dof (dashed) Δχ^2 = %.3f; dotted: reach at T = %g keV\" "
               "font ',11'\n",
           rows, cols, 100.0 * x->r->cl, c->data[0] ? c->data : "unknown",
-          threshold_title(x->r->kind), x->r->delta_chi2_1dof, x->r->delta_chi2_2dof,
+          threshold_name(x->r->kind), x->r->delta_chi2_1dof, x->r->delta_chi2_2dof,
           PLOT_REACH_RECOIL_KEV);
   for (size_t f = 0; f < c->n_flavors; f++)
     exclusion_panel(gp, x, f, dat);
@@ -397,7 +393,7 @@ static void profile_body(FILE *gp, const void *ctx, const char *dat) {
               dat, f * c->n_entries + e, e + 1, c->entries[e]);
     fprintf(gp, "%.6f with lines dt 2 lw 1.5 lc rgb 'black' title '%g%% CL, 1 dof %s, "
                 "Δχ^2 = %.3f'\n",
-            x->r->delta_chi2_1dof, 100.0 * x->r->cl, threshold_title(x->r->kind),
+            x->r->delta_chi2_1dof, 100.0 * x->r->cl, threshold_name(x->r->kind),
             x->r->delta_chi2_1dof);
   }
   fprintf(gp, "unset multiplot\n");

@@ -8,7 +8,6 @@
  */
 #include "reduce.h"
 
-#include <gsl/gsl_cdf.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
@@ -248,14 +247,6 @@ void reduce_cube_free(reduce_cube *c) {
 
 /* ---- thresholds and crossings ---- */
 
-double reduce_threshold(double cl, int dof, threshold_kind kind) {
-  if (dof == 1 && kind == THRESHOLD_ONE_SIDED) {
-    double z = gsl_cdf_ugaussian_Pinv(cl);
-    return z * z;
-  }
-  return gsl_cdf_chisq_Pinv(cl, dof);
-}
-
 /* mu where the straight line through (a, da) and (b, db) reaches thr: in log mu, or in mu^2 when
  * a = 0 (no log there; the signal is quadratic in mu). */
 static double interpolate(double a, double da, double b, double db, double thr) {
@@ -405,8 +396,11 @@ int reduce_run(reduce_result *r, const reduce_cube *c, const reduce_options *o, 
   r->n_units = c->n_entries * c->n_flavors * c->n_m4;
   r->cl = o->cl;
   r->kind = o->kind;
-  r->delta_chi2_1dof = reduce_threshold(o->cl, 1, o->kind);
-  r->delta_chi2_2dof = reduce_threshold(o->cl, 2, o->kind);
+  r->delta_chi2_1dof = limit_threshold(o->cl, 1, o->kind);
+  r->delta_chi2_2dof = limit_threshold(o->cl, 2, THRESHOLD_TWO_SIDED); /* 2 dof: always chi^2_2 */
+  if (!isfinite(r->delta_chi2_1dof))
+    return dip_error_set(err, DIP_EINVAL, "no %s threshold at confidence level %g",
+                         threshold_name(o->kind), o->cl);
   r->engine_comparable = fabs(c->engine_threshold - r->delta_chi2_1dof) <= 1e-6;
   double *mu = dip_calloc(c->n_mu + 1, sizeof *mu, err);
   double *chi2 = dip_calloc(c->n_mu + 1, sizeof *chi2, err);
@@ -584,7 +578,7 @@ static int write_group(hid_t g, const reduce_result *r, const reduce_cube *c, co
   rc |= put_dataset(g, "chi2_plane_min", 2, dims, r->chi2_plane_min, "1",
                     "reference chi^2 of the 2-dof Delta chi^2");
   rc |= put_number_attr(g, "cl", H5T_NATIVE_DOUBLE, &r->cl);
-  rc |= put_text_attr(g, "threshold", r->kind == THRESHOLD_ONE_SIDED ? "one-sided" : "two-sided");
+  rc |= put_text_attr(g, "threshold", threshold_name(r->kind));
   rc |= put_number_attr(g, "delta_chi2_1dof", H5T_NATIVE_DOUBLE, &r->delta_chi2_1dof);
   rc |= put_number_attr(g, "delta_chi2_2dof", H5T_NATIVE_DOUBLE, &r->delta_chi2_2dof);
   rc |= put_text_attr(g, "data", c->data[0] ? c->data : "unknown");

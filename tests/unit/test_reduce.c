@@ -143,13 +143,23 @@ static void make_cube(const char *path, int vlen, double thr) {
   H5Fclose(file);
 }
 
+/* The reducer's thresholds: chi^2_1 quantile 2.70554 (90%), z_0.90^2 = 1.64237 one-sided, and the
+ * chi^2_2 quantile -2 ln(1 - cl) whatever the 1-dof convention. */
 static void test_thresholds(void) {
-  /* chi^2 quantiles: 1 dof 90% = 2.70554, 2 dof 90% = -2 ln 0.1 = 4.60517; z_0.90^2 = 1.64237. */
-  test_rel(reduce_threshold(0.90, 1, THRESHOLD_TWO_SIDED), 2.705543454, 1e-8, "1-dof two-sided 90%");
-  test_rel(reduce_threshold(0.90, 1, THRESHOLD_ONE_SIDED), 1.642374415, 1e-8, "1-dof one-sided 90%");
-  test_rel(reduce_threshold(0.90, 2, THRESHOLD_TWO_SIDED), -2.0 * log(0.1), 1e-10, "2-dof 90%");
-  test_rel(reduce_threshold(0.95, 2, THRESHOLD_ONE_SIDED), -2.0 * log(0.05), 1e-10,
-           "2-dof ignores the 1-dof convention");
+  reduce_cube c = {0};
+  reduce_result r;
+  dip_error err;
+  const reduce_options two = {0.90, THRESHOLD_TWO_SIDED}, one = {0.90, THRESHOLD_ONE_SIDED};
+  test_true(reduce_run(&r, &c, &two, &err) == DIP_SUCCESS, "reduce an empty cube");
+  test_rel(r.delta_chi2_1dof, 2.705543454, 1e-8, "1-dof two-sided 90%");
+  test_rel(r.delta_chi2_2dof, -2.0 * log(0.1), 1e-10, "2-dof 90%");
+  reduce_result_free(&r);
+  reduce_run(&r, &c, &one, &err);
+  test_rel(r.delta_chi2_1dof, 1.642374415, 1e-8, "1-dof one-sided 90%");
+  test_rel(r.delta_chi2_2dof, -2.0 * log(0.1), 1e-10, "2-dof ignores the 1-dof convention");
+  reduce_result_free(&r);
+  const reduce_options bad = {1.5, THRESHOLD_TWO_SIDED};
+  test_true(reduce_run(&r, &c, &bad, &err) == DIP_EINVAL, "cl outside (0, 1) rejected");
 }
 
 static void test_crossings(void) {
@@ -340,7 +350,7 @@ static void check_cube_write(const reduce_result *r, const reduce_cube *c, const
 
 static void run_on(const char *path, int vlen) {
   const char *tag = vlen ? "variable-length axes" : "fixed-length axes";
-  make_cube(path, vlen, reduce_threshold(0.90, 1, THRESHOLD_TWO_SIDED));
+  make_cube(path, vlen, limit_threshold(0.90, 1, THRESHOLD_TWO_SIDED));
   reduce_cube c;
   dip_error err;
   dip_error_clear(&err);
