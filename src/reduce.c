@@ -8,12 +8,15 @@
  */
 #include "reduce.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define HDF5_TRY(expr, what)                                                          \
   do {                                                                               \
@@ -472,11 +475,19 @@ static void format_mu(char *buf, size_t n, double v) {
     snprintf(buf, n, "%.6e", v);
 }
 
+/* The CSV is written to PATH.tmpPID and renamed over PATH only when complete, so a full disk or a
+ * size limit never leaves an existing result file half overwritten.  Non-regular targets
+ * (/dev/stdout, a pipe) are written directly. */
 int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *path, int dof_mask,
                      dip_error *err) {
-  FILE *fp = fopen(path, "w");
+  struct stat st;
+  int direct = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+  const char *target = direct ? path : tmp;
+  FILE *fp = fopen(target, "w");
   if (!fp)
-    return dip_error_set(err, DIP_EIO, "%s: cannot open for writing", path);
+    return dip_error_set(err, DIP_EIO, "%s: cannot open for writing: %s", path, strerror(errno));
   fprintf(fp, "experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB\n");
   for (size_t e = 0; e < c->n_entries; e++)
     for (size_t f = 0; f < c->n_flavors; f++)
@@ -494,9 +505,17 @@ int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *p
                   c->data[0] ? c->data : "unknown", r->cl, dof, mu);
         }
       }
-  if (fclose(fp) != 0)
-    return dip_error_set(err, DIP_EIO, "%s: write error", path);
-  return DIP_SUCCESS;
+  int failed = ferror(fp);
+  failed |= fclose(fp) != 0;
+  int write_errno = errno;
+  if (!failed && (direct || rename(tmp, path) == 0))
+    return DIP_SUCCESS;
+  write_errno = failed ? write_errno : errno;
+  if (!direct)
+    unlink(tmp);
+  return dip_error_set(err, DIP_EIO, "%s: write error: %s%s", path,
+                       write_errno ? strerror(write_errno) : "unknown cause",
+                       direct ? "" : " (an existing file is left unchanged)");
 }
 
 static hid_t text_type(size_t n) {

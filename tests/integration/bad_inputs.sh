@@ -109,6 +109,38 @@ bad "truncated card" "missing required key|syntax|expects" "$bin" rates --experi
 : >"$W/cards/empty.yaml"
 bad "empty card file" "empty" "$bin" rates --experiment "$W/cards/empty.yaml"
 
+# ---------------------------------------------------------------- existing output files (reducer)
+if has_command limits && /usr/bin/python3 -c 'import h5py' 2>/dev/null; then
+  cube=$W/results/cube.h5
+  /usr/bin/python3 "$root/tests/integration/make_synthetic_cube.py" "$cube"
+  "$bin" limits "$cube" --csv "$W/results/cube_limits.csv" >/dev/null 2>&1
+  echo "not an HDF5 file" >"$W/results/text.h5"
+  head -c 20000 "$cube" >"$W/results/truncated.h5"
+  cp "$cube" "$W/results/corrupt.h5"
+  /usr/bin/python3 - "$W/results/corrupt.h5" <<'PY'
+import os, sys
+path = sys.argv[1]
+with open(path, "r+b") as f:  # scribble over metadata and data every 64 KiB after the superblock
+    for off in range(2048, os.path.getsize(path), 65536):
+        f.seek(off)
+        f.write(b"\xff" * 64)
+PY
+  /usr/bin/python3 -c "import h5py, sys; h5py.File(sys.argv[1], 'w')['x'] = 1" "$W/results/not_a_cube.h5"
+  bad "limits: cube missing" "cannot open" "$bin" limits "$W/results/none.h5"
+  bad "limits: text file as cube" "cannot open as an HDF5 file" "$bin" limits "$W/results/text.h5"
+  bad "limits: truncated cube" "cannot open as an HDF5 file" "$bin" limits "$W/results/truncated.h5"
+  bad "limits: corrupt cube" "cannot read|HDF5" "$bin" limits "$W/results/corrupt.h5"
+  bad "limits: HDF5 file that is not a cube" "HDF5 error|axes" "$bin" limits "$W/results/not_a_cube.h5"
+  bad "limits: --cl 2" "--cl" "$bin" limits "$cube" --cl 2
+  bad "limits: output directory missing" "cannot open for writing" \
+    "$bin" limits "$cube" --no-write --csv "$W/nowhere/limits.csv"
+  bad "limits: disk full on CSV (/dev/full)" "No space left" "$bin" limits "$cube" --no-write --csv /dev/full
+  bad "limits: file size limit while overwriting a result CSV" "too large" \
+    sh -c "trap '' XFSZ; ulimit -f 4; exec '$bin' limits '$cube' --no-write --csv '$W/results/cube_limits.csv'"
+else
+  echo "SKIP $suite: reducer cases (dipscan limits or python3-h5py missing)"
+fi
+
 # ---------------------------------------------------------------- scan configs and result files
 if ! has_command scan; then
   echo "SKIP $suite: scan configs and cube files (dipscan scan is not built yet)"
