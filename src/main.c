@@ -12,6 +12,7 @@
 #include "version.h"
 
 static const dip_command commands[] = {
+    {"scan", "run or resume a scan (MPI; parallel HDF5 output)", cmd_scan},
     {NULL, NULL, NULL},
 };
 
