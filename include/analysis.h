@@ -16,9 +16,9 @@
 #include <stddef.h>
 
 #include "common.h"
+#include "electrons.h"
 
 typedef enum { DATA_OBSERVED = 0, DATA_ASIMOV = 1 } data_mode;
-typedef enum { ELECTRONS_FREE = 0, ELECTRONS_STEPPING = 1 } electrons_model;
 typedef enum { THRESHOLD_TWO_SIDED = 0, THRESHOLD_ONE_SIDED = 1 } threshold_kind;
 
 typedef struct analysis_options {

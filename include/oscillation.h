@@ -43,7 +43,7 @@ void osc_free(oscillation *osc);
  * Sums to 1.  From the table (interpolated; relative error < 1e-5 against osc_pee_exact). */
 void osc_fractions(const oscillation *osc, solar_source_id s, double E, double P[N_FLAVORS]);
 
-/* Direct production average (no table), for tests. */
+/* Direct production average (no table), for tests; NaN if out of memory. */
 double osc_pee_exact(const oscillation *osc, const solar_model *sun, solar_source_id s, double E);
 
 int osc_split_from_name(const char *name, osc_split *out, dip_error *err);
