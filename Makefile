@@ -85,8 +85,12 @@ asan:
 demo: all
 	tools/demo.sh
 
-bench: all
+bench: all $(BUILD)/bench/bench_chi2
 	tests/bench/run.sh $(BUILD)
+
+$(BUILD)/bench/bench_chi2: tests/bench/bench_chi2.c $(LIB) tests/unit/chi2_toy.h | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDLIBS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/dipscan

@@ -17,9 +17,9 @@
 
 #include "common.h"
 #include "electrons.h"
+#include "limit.h"
 
 typedef enum { DATA_OBSERVED = 0, DATA_ASIMOV = 1 } data_mode;
-typedef enum { THRESHOLD_TWO_SIDED = 0, THRESHOLD_ONE_SIDED = 1 } threshold_kind;
 
 typedef struct analysis_options {
   electrons_model electrons;   /* default ELECTRONS_FREE */
@@ -60,6 +60,15 @@ size_t analysis_n_cards(const analysis *an);
 const char *analysis_card_name(const analysis *an, size_t card);
 const char *analysis_card_checksum(const analysis *an, size_t card);
 
+/* The card behind card index c (for bins, exposure, observed counts). */
+const struct card *analysis_card(const analysis *an, size_t card);
+
+/* Binned rates of one card (each array [n_bins] of that card, events in the card's exposure):
+ * the SM solar-nu counts (sum of included sources), the unit-coupling signal (per mu_B^2) for the
+ * coupling at m4, and the card's background total as published (before any SM removal). */
+int analysis_card_rates(analysis *an, size_t card, dip_coupling coupling, double m4_MeV,
+                        double *sm, double *signal_unit, double *background, dip_error *err);
+
 /* The Delta chi^2 threshold for the options' (cl, threshold) at 1 dof. */
 double analysis_threshold_1dof(const analysis *an);
 
@@ -69,6 +78,12 @@ int analysis_eval_unit(analysis *an, size_t entry, dip_coupling coupling, double
                        const double *mu, size_t n_mu, double *chi2, unit_summary *summary,
                        dip_error *err);
 
+/* 2-dof helper: the first mu > mu_from where the profiled chi^2 of the unit equals
+ * chi2_ref + threshold (chi2_ref = the global minimum of the (m4, mu) plane). */
+int analysis_crossing(analysis *an, size_t entry, dip_coupling coupling, double m4_MeV,
+                      double chi2_ref, double threshold, double mu_from, double *mu_cross,
+                      dip_error *err);
+
 /* Names <-> enums (errors list the allowed values). */
 int coupling_from_name(const char *name, dip_coupling *out, dip_error *err);
 const char *coupling_name(dip_coupling c);
@@ -76,7 +91,5 @@ int data_mode_from_name(const char *name, data_mode *out, dip_error *err);
 const char *data_mode_name(data_mode d);
 int electrons_from_name(const char *name, electrons_model *out, dip_error *err);
 const char *electrons_name(electrons_model e);
-int threshold_from_name(const char *name, threshold_kind *out, dip_error *err);
-const char *threshold_name(threshold_kind t);
 
 #endif /* DIPSCAN_ANALYSIS_H */

@@ -20,4 +20,24 @@ int cmd_scan(int argc, char **argv);
 /* Exit codes. */
 enum { DIP_EXIT_OK = 0, DIP_EXIT_ERROR = 1, DIP_EXIT_USAGE = 2 };
 
+/* Option parsing shared by the subcommands: `--name VALUE`, `--name=VALUE`, and flags `--name`.
+ * `--help`/-h sets *help.  Unknown options, missing values and surplus positionals print one line
+ * to stderr and return DIP_EXIT_USAGE. */
+typedef struct cli_option {
+  const char *name;     /* without the leading "--" */
+  const char **value;   /* receives the value (options with a value), or NULL for a flag */
+  int *flag;            /* set to 1 when a flag is present (value == NULL) */
+} cli_option;
+
+int cli_parse(const char *cmd, int argc, char **argv, const cli_option *opts, int n_opts,
+              const char **positional, int max_positional, int *n_positional, int *help);
+/* Strict number parsing for an option value (finite, whole string); prints an error. */
+int cli_double(const char *cmd, const char *opt, const char *text, double *out);
+/* Split "a,b,c" into a newly allocated array of newly allocated strings (free with cli_list_free). */
+int cli_list(const char *text, char ***items, int *n);
+void cli_list_free(char **items, int n);
+
+int cmd_rates(int argc, char **argv);
+int cmd_limit(int argc, char **argv);
+
 #endif /* DIPSCAN_CMD_H */
