@@ -97,6 +97,11 @@ int cube_sync(cube *c, dip_error *err);
  * Also releases everything cube_open acquired (safe on a failed/partial open). */
 int cube_close(cube *c, int complete, int n_ranks, dip_error *err);
 
+/* Not collective: after a fatal error inside the work loop (the other ranks may never reach
+ * cube_close; the job is about to be aborted) release the memory and the journal fd.  The HDF5
+ * file is left open: the journal already describes everything that was written. */
+void cube_abandon(cube *c);
+
 /* ---- serial reader (reducers, tests) ---- */
 typedef struct cube_data {
   size_t n_entries, n_couplings, n_m4, n_mu;

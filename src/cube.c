@@ -573,6 +573,15 @@ int cube_close(cube *c, int complete, int n_ranks, dip_error *err) {
   return status;
 }
 
+void cube_abandon(cube *c) {
+  if (c->journal_fd >= 0)
+    close(c->journal_fd);
+  c->journal_fd = -1;
+  free(c->path);
+  free(c->journal_path);
+  c->path = c->journal_path = NULL;
+}
+
 /* ---- prepare: identity check and journal replay (rank 0, serial) ---- */
 
 static int check_identity(hid_t file, const scan_config *cfg, const cube_meta *meta,

@@ -368,6 +368,8 @@ int scan_run(const scan_config *cfg, const cube_meta *meta, int restart,
     rep->fatal = status != DIP_SUCCESS;
     if (status == DIP_SUCCESS)
       status = finish(&st, &ms, rep, err);
+    else
+      cube_abandon(&st.out);
   }
   free(ms.q.units);
   free(st.batch);

@@ -39,3 +39,9 @@ if [ -f "$data/xenonnt_sr0.yaml" ] && [ -f "$data/pandax4t_run1.yaml" ]; then
 else
   skip "physics scan at 1/2/4 ranks" "data/experiments/{xenonnt_sr0,pandax4t_run1}.yaml not present yet"
 fi
+
+# --dry-run prints the plan and writes nothing
+"$DIPSCAN_BIN" scan "$SMALL" --dry-run --output "$W/dry.h5" >"$W/dry.txt" 2>&1; rc=$?
+check "--dry-run prints the plan (96 units, 3840 points) and creates no output" \
+  "[ $rc -eq 0 ] && grep -q 'units: 96 = 3 entries x 2 flavors x 16 m4' '$W/dry.txt' && grep -q 'points: 3840' '$W/dry.txt' && [ ! -e '$W/dry.h5' ]" \
+  "rc $rc: $(head -n 3 "$W/dry.txt")"
