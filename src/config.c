@@ -468,6 +468,20 @@ static void render_sources(text_buf *tb, unsigned mask) {
   tb_printf(tb, "]\n");
 }
 
+/* The run-control part (not hashed): name, output, run.*. */
+static int render_run(scan_config *cfg, dip_error *err) {
+  text_buf run = {0};
+  tb_printf(&run, "name: %s\noutput: %s\nrun.batch: %ld\nrun.progress_seconds: ", cfg->name,
+            cfg->output, cfg->batch);
+  tb_double(&run, cfg->progress_seconds);
+  tb_printf(&run, "\n");
+  free(cfg->run_text);
+  cfg->run_text = run.s;
+  if (run.failed)
+    return dip_error_set(err, DIP_ENOMEM, "out of memory rendering the configuration");
+  return DIP_SUCCESS;
+}
+
 static int render(scan_config *cfg, const axis_spec *m4, const axis_spec *mu, dip_error *err) {
   text_buf tb = {0};
   tb_printf(&tb, "experiments: [");
@@ -493,20 +507,13 @@ static int render(scan_config *cfg, const axis_spec *m4, const axis_spec *mu, di
   tb_printf(&tb, "statistics.data: %s\nstatistics.cl: ", data_mode_name(cfg->options.data));
   tb_double(&tb, cfg->options.cl);
   tb_printf(&tb, "\nstatistics.threshold: %s\n", threshold_name(cfg->options.threshold));
-  text_buf run = {0};
-  tb_printf(&run, "name: %s\noutput: %s\nrun.batch: %ld\nrun.progress_seconds: ", cfg->name,
-            cfg->output, cfg->batch);
-  tb_double(&run, cfg->progress_seconds);
-  tb_printf(&run, "\n");
-  if (tb.failed || run.failed) {
+  if (tb.failed) {
     free(tb.s);
-    free(run.s);
     return dip_error_set(err, DIP_ENOMEM, "out of memory rendering the configuration");
   }
   cfg->canonical = tb.s;
-  cfg->run_text = run.s;
   dip_hash_hex(tb.s, tb.len, cfg->hash);
-  return DIP_SUCCESS;
+  return render_run(cfg, err);
 }
 
 /* ---- public ---- */
@@ -582,18 +589,7 @@ int config_set_output(scan_config *cfg, const char *path, dip_error *err) {
     return DIP_ENOMEM;
   free(cfg->output);
   cfg->output = copy;
-  if (cfg->run_text) { /* keep the rendered run-control text in step */
-    free(cfg->run_text);
-    text_buf run = {0};
-    tb_printf(&run, "name: %s\noutput: %s\nrun.batch: %ld\nrun.progress_seconds: ", cfg->name,
-              cfg->output, cfg->batch);
-    tb_double(&run, cfg->progress_seconds);
-    tb_printf(&run, "\n");
-    cfg->run_text = run.s;
-    if (run.failed)
-      return dip_error_set(err, DIP_ENOMEM, "out of memory rendering the configuration");
-  }
-  return DIP_SUCCESS;
+  return cfg->run_text ? render_run(cfg, err) : DIP_SUCCESS; /* keep the text in step */
 }
 
 size_t config_n_entries(const scan_config *cfg) { return cfg->n_experiments + cfg->n_joint; }

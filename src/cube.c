@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "oscillation.h"
+
 #define TEXT_ATTR_CAPACITY 32 /* bytes of the rewritable attributes (times, status) */
 
 /* The dipole cross-section convention (physics.md §1), recorded in every output. */
@@ -292,8 +294,7 @@ static int create_attributes(hid_t file, const scan_config *cfg, const cube_meta
                    &meta->threshold_delta_chi2);
   rc |= write_text_attr(file, "data", data_mode_name(o->data), 16);
   rc |= write_text_attr(file, "electrons", electrons_name(o->electrons), 16);
-  rc |= write_text_attr(file, "split", strstr(cfg->canonical, "physics.split: simple") ? "simple"
-                                                                                      : "full", 16);
+  rc |= write_text_attr(file, "split", osc_split_name((osc_split)o->split), 16);
   rc |= write_text_attr(file, "solar_model", cfg->solar_model, strlen(cfg->solar_model) + 1);
   rc |= write_text_attr(file, "start_time", start_time, TEXT_ATTR_CAPACITY);
   rc |= write_text_attr(file, "end_time", "", TEXT_ATTR_CAPACITY);
