@@ -154,9 +154,7 @@ static int run(const scan_args *a, int rank, int size) {
   memset(&rep, 0, sizeof rep);
   if (status == DIP_SUCCESS) {
     scan_evaluator ev = {eval_with_analysis, an};
-    scan_signals_install();
     status = scan_run(&cfg, &meta, a->restart, &ev, MPI_COMM_WORLD, stderr, &rep, &err);
-    scan_signals_restore();
   }
   if (status != DIP_SUCCESS && rep.fatal) {
     fprintf(stderr, "dipscan scan: error (%s): %s\n", dip_status_name(status), err.msg);
@@ -181,8 +179,13 @@ int cmd_scan(int argc, char **argv) {
   int rc = parse_args(argc, argv, &a);
   if (rc == DIP_EXIT_OK && a.help && rank == 0)
     usage(stdout);
+  /* Stop signals are caught from here to the end of the process: one arriving while the analysis
+   * is being built stops the scan before its first unit, one arriving after the last unit is
+   * harmless (a default action would kill a job that has completed). */
+  scan_signals_install();
   if (rc == DIP_EXIT_OK && !a.help)
     rc = run(&a, rank, size);
   MPI_Finalize();
+  scan_signals_restore();
   return rc;
 }
