@@ -168,7 +168,13 @@ static int read_axis(const yamlx_doc *doc, const yamlx_node *node, const char *k
   if (spec->points == 1 ? spec->to != spec->from : !(spec->to > spec->from))
     return yamlx_error(doc, node, err, "'%s.to' must be %s 'from'", key,
                        spec->points == 1 ? "equal to" : "greater than");
-  return fill_axis(spec, values, n, err);
+  DIP_TRY(fill_axis(spec, values, n, err));
+  for (size_t i = 1; i < *n; i++)
+    if (!((*values)[i] > (*values)[i - 1]))
+      return yamlx_error(doc, node, err,
+                         "'%s': %ld points from %.17g to %.17g are not distinct in double precision "
+                         "(duplicate axis values)", key, spec->points, spec->from, spec->to);
+  return DIP_SUCCESS;
 }
 
 /* ---- sections ---- */
@@ -518,6 +524,20 @@ static int render(scan_config *cfg, const axis_spec *m4, const axis_spec *mu, di
 
 /* ---- public ---- */
 
+/* Largest grid accepted: 10^9 chi2 points is an 8 GB cube (mass_scan.yaml has about 10^6). */
+#define MAX_GRID_POINTS 1000000000.0
+
+static int check_grid_size(const scan_config *cfg, const yamlx_doc *doc, dip_error *err) {
+  double points = (double)(cfg->n_experiments + cfg->n_joint) * (double)cfg->n_couplings *
+                  (double)cfg->n_m4 * (double)cfg->n_mu;
+  if (points <= MAX_GRID_POINTS)
+    return DIP_SUCCESS;
+  return yamlx_error(doc, doc->root ? yamlx_get(doc->root, "mu") : NULL, err,
+                     "the grid has %.4g chi2 points (a %.3g GB cube); at most %.0e are allowed: "
+                     "thin the m4 or mu axis or split the scan", points, points * 8e-9,
+                     MAX_GRID_POINTS);
+}
+
 static int load_doc(scan_config *cfg, const yamlx_doc *doc, dip_error *err) {
   DIP_TRY(set_defaults(cfg, err));
   DIP_TRY(default_name(cfg, doc->name, err));
@@ -532,6 +552,7 @@ static int load_doc(scan_config *cfg, const yamlx_doc *doc, dip_error *err) {
     DIP_TRY(read_axis(doc, v, "mu", 0.0, &mu, &cfg->mu, &cfg->n_mu, err));
   else
     DIP_TRY(fill_axis(&mu, &cfg->mu, &cfg->n_mu, err));
+  DIP_TRY(check_grid_size(cfg, doc, err));
   if (!cfg->output) {
     char path[4096];
     snprintf(path, sizeof path, "results/%s.h5", cfg->name);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "../fuzz/fuzz_card.c"
+#include "../fuzz/fuzz_config.c"
 #include "../fuzz/fuzz_yamlx.c"
 #include "test.h"
 
@@ -68,5 +69,6 @@ int main(void) {
     root = ".";
   replay(root, "yamlx", fuzz_yamlx);
   replay(root, "card", fuzz_card);
+  replay(root, "config", fuzz_config);
   return test_summary();
 }
