@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -381,6 +382,32 @@ static int mark_running(cube *c, MPI_Comm comm, dip_error *err) {
   return DIP_SUCCESS;
 }
 
+/* Rank 0: refuse to start a cube the file system cannot hold.  Parallel HDF5 allocates the datasets
+ * when it creates them, and a create that runs out of space leaves HDF5 (1.10) with a file it can
+ * neither close nor forget, which crashes MPI_Finalize; a clear message up front avoids that. */
+static int check_free_space(const scan_config *cfg, dip_error *err) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s", cfg->output);
+  char *slash = strrchr(dir, '/');
+  if (!slash)
+    snprintf(dir, sizeof dir, ".");
+  else if (slash == dir)
+    dir[1] = '\0';
+  else
+    *slash = '\0';
+  struct statvfs fs;
+  if (statvfs(dir, &fs) != 0)
+    return DIP_SUCCESS; /* cannot tell: let the create report what goes wrong */
+  double units = (double)config_n_units(cfg);
+  double need = units * (double)cfg->n_mu * sizeof(double) + units * 64.0 + 262144.0;
+  double avail = (double)fs.f_bavail * (double)fs.f_frsize;
+  if (avail >= need)
+    return DIP_SUCCESS;
+  return dip_error_set(err, DIP_EIO, "%s: not enough disk space for the output: it needs about "
+                       "%.3g MB, %.3g MB are free in %s", cfg->output, need / 1048576.0,
+                       avail / 1048576.0, dir);
+}
+
 /* Rank 0 creates the file if needed; everyone learns the outcome. */
 static int ensure_file(const scan_config *cfg, const cube_meta *meta, MPI_Comm comm,
                        dip_error *err) {
@@ -393,9 +420,16 @@ static int ensure_file(const scan_config *cfg, const cube_meta *meta, MPI_Comm c
   MPI_Bcast(&exists, 1, MPI_INT, 0, comm);
   if (exists)
     return DIP_SUCCESS;
+  int status = rank == 0 ? check_free_space(cfg, err) : DIP_SUCCESS;
+  MPI_Bcast(&status, 1, MPI_INT, 0, comm);
+  if (status != DIP_SUCCESS) {
+    if (rank != 0)
+      dip_error_set(err, status, "%s: not enough disk space (see rank 0)", cfg->output);
+    return status;
+  }
   char *partial = with_suffix(cfg->output, ".partial", err);
   char *journal = with_suffix(cfg->output, ".journal", err);
-  int status = partial && journal ? create_file(partial, cfg, meta, comm, err) : DIP_ENOMEM;
+  status = partial && journal ? create_file(partial, cfg, meta, comm, err) : DIP_ENOMEM;
   if (rank == 0 && status == DIP_SUCCESS) {
     unlink(journal); /* a journal without its cube describes nothing */
     if (rename(partial, cfg->output) != 0)
