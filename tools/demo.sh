@@ -9,6 +9,7 @@ if [ "$(id -u)" = 0 ]; then  # Open MPI refuses root without these (infra.md §3
 fi
 export HDF5_USE_FILE_LOCKING=FALSE
 mkdir -p results
+rm -rf results/demo_plots  # plots of an earlier demo would be listed as if new
 t0=$(date +%s.%N)
 # --restart: the demo always recomputes its own cube (a resumed or stale results/demo.h5 is replaced).
 echo "dipscan demo: mpirun -np $np bin/dipscan scan scans/demo.yaml --restart"
