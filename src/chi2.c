@@ -40,6 +40,8 @@
 #define LM_LAMBDA_START 1e-3
 #define LM_LAMBDA_MIN 1e-12
 #define LM_LAMBDA_MAX 1e20
+/* The secant predictor extrapolates at most this many times the last step in mu^2. */
+#define PREDICTOR_MAX_RATIO 2.0
 
 struct chi2_workspace {
   chi2_experiment *exp; /* shallow copy of the caller's experiment descriptors */
@@ -55,6 +57,9 @@ struct chi2_workspace {
   double *scale;        /* [n_par] c_p (power of two)                                     */
   double *coef;         /* per experiment [n_bins_e][n_src + n_bkg_e]: A_k,p / c_p        */
   double *w, *theta;    /* [n_par] current multipliers, and theta = w - 1 for the caller  */
+  double *w_prev;       /* [n_par] multipliers of the solution before the last one        */
+  double x_last, x_prev;/* mu^2 of the last two solutions                                 */
+  int n_solutions;      /* solutions since chi2_reset (the predictor needs two)           */
   double *z, *z_trial, *grad, *step; /* [n_par]                                           */
   double *hess, *chol;  /* [n_par * n_par]; hess holds its upper triangle                 */
   long n_profiles, n_fallbacks;
@@ -108,8 +113,8 @@ static int layout_nuisances(chi2_workspace *ws, dip_error *err) {
   ws->local_to_par = dip_calloc(ws->n_exp * ws->max_local, sizeof(size_t), err);
   ws->coef = dip_calloc(coef, sizeof(double), err);
   ws->empty = dip_calloc(ws->n_bins, 1, err);
-  double **vec[] = {&ws->inv_var, &ws->scale, &ws->w, &ws->theta, &ws->z, &ws->z_trial,
-                    &ws->grad, &ws->step};
+  double **vec[] = {&ws->inv_var, &ws->scale, &ws->w, &ws->theta, &ws->w_prev, &ws->z,
+                    &ws->z_trial, &ws->grad, &ws->step};
   for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++)
     *vec[i] = dip_calloc(P, sizeof(double), err);
   ws->fixed = dip_calloc(P, 1, err);
@@ -117,7 +122,7 @@ static int layout_nuisances(chi2_workspace *ws, dip_error *err) {
   ws->hess = dip_calloc(P * P, sizeof(double), err);
   ws->chol = dip_calloc(P * P, sizeof(double), err);
   if (!ws->local_to_par || !ws->coef || !ws->empty || !ws->inv_var || !ws->scale || !ws->w ||
-      !ws->theta || !ws->z || !ws->z_trial || !ws->grad || !ws->step || !ws->fixed ||
+      !ws->theta || !ws->w_prev || !ws->z || !ws->z_trial || !ws->grad || !ws->step || !ws->fixed ||
       !ws->active || !ws->hess || !ws->chol)
     return DIP_ENOMEM;
   for (size_t e = 0; e < ws->n_exp; e++) {
@@ -178,6 +183,7 @@ void chi2_workspace_free(chi2_workspace *ws) {
   free(ws->scale);
   free(ws->w);
   free(ws->theta);
+  free(ws->w_prev);
   free(ws->z);
   free(ws->z_trial);
   free(ws->grad);
@@ -194,6 +200,7 @@ void chi2_reset(chi2_workspace *ws) {
     ws->w[p] = 1.0;
     ws->theta[p] = 0.0;
   }
+  ws->n_solutions = 0;
 }
 
 size_t chi2_n_nuisances(const chi2_workspace *ws) { return ws->n_par; }
@@ -523,9 +530,31 @@ static int levenberg_marquardt(chi2_workspace *ws, double *chi2, dip_error *err)
   return DIP_SUCCESS;
 }
 
-/* Scaled start point from the stored multipliers (nominal when the warm start is infeasible at
- * this mu); returns chi^2 there, with the derivatives evaluated. */
-static double start_point(chi2_workspace *ws) {
+/* Secant predictor: the profiled multipliers are smooth functions of x = mu^2, so near the last
+ * two solutions their linear extrapolation (or interpolation) in x is a much better start than
+ * the last solution alone.  This matters far above the limit, where the profile cancels huge,
+ * nearly collinear signal columns against each other: there a 6% step in x moves the optimum so
+ * far that Newton from the last solution needs tens of iterations.  Fills ws->z; returns 0 when
+ * there is no usable history. */
+static int predict_start(chi2_workspace *ws, double x) {
+  if (ws->n_solutions < 2 || ws->x_last == ws->x_prev)
+    return 0;
+  double r = (x - ws->x_last) / (ws->x_last - ws->x_prev);
+  if (!(fabs(r) <= PREDICTOR_MAX_RATIO))
+    return 0;
+  for (size_t p = 0; p < ws->n_par; p++)
+    ws->z[p] = ws->scale[p] * (ws->w[p] + r * (ws->w[p] - ws->w_prev[p]));
+  return 1;
+}
+
+/* Scaled start point: the predictor, else the stored multipliers, else nominal (the first one
+ * that is feasible at this mu); returns chi^2 there, with the derivatives evaluated. */
+static double start_point(chi2_workspace *ws, double x) {
+  if (predict_start(ws, x)) {
+    double value = evaluate(ws, ws->z, 1);
+    if (isfinite(value))
+      return value;
+  }
   for (size_t p = 0; p < ws->n_par; p++)
     ws->z[p] = ws->scale[p] * ws->w[p];
   double value = evaluate(ws, ws->z, 1);
@@ -537,7 +566,11 @@ static double start_point(chi2_workspace *ws) {
   return evaluate(ws, ws->z, 1);
 }
 
-static void store_solution(chi2_workspace *ws) {
+static void store_solution(chi2_workspace *ws, double x) {
+  memcpy(ws->w_prev, ws->w, ws->n_par * sizeof(double));
+  ws->x_prev = ws->x_last;
+  ws->x_last = x;
+  ws->n_solutions++;
   for (size_t p = 0; p < ws->n_par; p++) {
     if (ws->active[p])
       ws->w[p] = ws->z[p] / ws->scale[p];
@@ -547,13 +580,13 @@ static void store_solution(chi2_workspace *ws) {
 
 int chi2_profile(chi2_workspace *ws, double mu, double *chi2, dip_error *err) {
   DIP_TRY(fill_columns(ws, mu, err));
-  double value = start_point(ws);
+  double value = start_point(ws, mu * mu);
   ws->n_profiles++;
   if (!newton(ws, value, &value)) {
     ws->n_fallbacks++;
     DIP_TRY(levenberg_marquardt(ws, &value, err));
   }
-  store_solution(ws);
+  store_solution(ws, mu * mu);
   *chi2 = value;
   return DIP_SUCCESS;
 }
