@@ -45,6 +45,7 @@ typedef struct scan_report {
    * unit writes, syncs, close); mpi_seconds in MPI calls (dispatch, waiting for work,
    * agreements and reductions).  The rest is compute (and, on rank 0, the idle polls). */
   double rank_seconds, io_seconds, mpi_seconds;
+  long peak_rss_kb;        /* largest peak resident set size of any rank (getrusage) [KiB] */
   int stopped;             /* stopped on a signal before the plan was complete */
   int fatal;               /* see the header comment: the caller must MPI_Abort */
   cube_resume_info resume; /* what rank 0 found in an existing output */

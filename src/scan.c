@@ -34,6 +34,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 enum { TAG_REQUEST = 11, TAG_BATCH = 12 };
@@ -345,13 +346,17 @@ static int plan_work(run_state *st, master *ms, scan_report *rep, dip_error *err
   return scan_agree(status, err, st->comm);
 }
 
-/* Sum of every rank's I/O and MPI seconds, and ranks x the wall time since opening the output. */
+/* Sum of every rank's I/O and MPI seconds, ranks x the wall time since opening the output, and
+ * the largest peak RSS of any rank. */
 static void account(run_state *st, scan_report *rep) {
   double t_end = MPI_Wtime(), mine[2] = {st->io, st->mpi}, all[2] = {0.0, 0.0};
   MPI_Allreduce(mine, all, 2, MPI_DOUBLE, MPI_SUM, st->comm);
   rep->io_seconds = all[0];
   rep->mpi_seconds = all[1];
   rep->rank_seconds = (t_end - st->t_open) * st->size;
+  struct rusage usage;
+  long rss = getrusage(RUSAGE_SELF, &usage) == 0 ? usage.ru_maxrss : 0;
+  MPI_Allreduce(&rss, &rep->peak_rss_kb, 1, MPI_LONG, MPI_MAX, st->comm);
 }
 
 static int finish(run_state *st, master *ms, scan_report *rep, dip_error *err) {
