@@ -104,8 +104,15 @@ typedef struct run_state {
   size_t computed;         /* units computed by this rank */
   double t_start, t_sync;
   double t_open;           /* when this rank started opening the output */
+  double cpu_open;         /* its CPU time then */
   double io, mpi;          /* seconds this rank spent in I/O and in MPI calls */
 } run_state;
+
+static double cpu_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 /* Time spent since t0 into *acc; the expression's status passes through. */
 static int timed(double *acc, double t0, int status) {
@@ -313,6 +320,7 @@ static int prepare_output(run_state *st, const cube_meta *meta, int restart, sca
                           dip_error *err) {
   int status = DIP_SUCCESS;
   double t0 = st->t_open = MPI_Wtime();
+  st->cpu_open = cpu_seconds();
   if (st->rank == 0)
     status = cube_prepare(st->cfg, meta, restart, &rep->resume, err);
   st->io += MPI_Wtime() - t0;
@@ -349,10 +357,12 @@ static int plan_work(run_state *st, master *ms, scan_report *rep, dip_error *err
 /* Sum of every rank's I/O and MPI seconds, ranks x the wall time since opening the output, and
  * the largest peak RSS of any rank. */
 static void account(run_state *st, scan_report *rep) {
-  double t_end = MPI_Wtime(), mine[2] = {st->io, st->mpi}, all[2] = {0.0, 0.0};
-  MPI_Allreduce(mine, all, 2, MPI_DOUBLE, MPI_SUM, st->comm);
+  double t_end = MPI_Wtime(), mine[3] = {st->io, st->mpi, cpu_seconds() - st->cpu_open};
+  double all[3] = {0.0, 0.0, 0.0};
+  MPI_Allreduce(mine, all, 3, MPI_DOUBLE, MPI_SUM, st->comm);
   rep->io_seconds = all[0];
   rep->mpi_seconds = all[1];
+  rep->cpu_seconds = all[2];
   rep->rank_seconds = (t_end - st->t_open) * st->size;
   struct rusage usage;
   long rss = getrusage(RUSAGE_SELF, &usage) == 0 ? usage.ru_maxrss : 0;

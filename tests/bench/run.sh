@@ -37,8 +37,8 @@ launch() { # NP ARGS...: the launcher's rank-count option
   esac
 }
 
-# One scan run: prints "wall loop points_per_s io_pct mpi_pct rss_kib" (process wall time,
-# work-loop seconds and rate, HDF5 and MPI share of the rank time, peak RSS per rank).
+# One scan run: prints "wall loop points_per_s io_pct mpi_pct cpu_pct rss_kib" (process wall
+# time, work-loop seconds and rate, HDF5, MPI and on-CPU shares of the rank time, peak RSS per rank).
 scan_once() { # NP CONFIG
   local log=$work/scan.log t0 t1
   t0=$(now)
@@ -48,7 +48,7 @@ scan_once() { # NP CONFIG
   t1=$(now)
   local loop io
   loop=$(sed -n 's/^dipscan scan: [0-9]* units computed in \([0-9.]*\) s (\([0-9]*\) points\/s).*/\1 \2/p' "$log")
-  io=$(sed -n 's/^dipscan scan: rank time [0-9.]* s: HDF5 I\/O \([0-9.]*\)%, MPI \([0-9.]*\)%; peak RSS per rank \([0-9]*\) KiB/\1 \2 \3/p' "$log")
+  io=$(sed -n 's/^dipscan scan: rank time [0-9.]* s: HDF5 I\/O \([0-9.]*\)%, MPI \([0-9.]*\)%, on CPU \([0-9.]*\)%; peak RSS per rank \([0-9]*\) KiB/\1 \2 \3 \4/p' "$log")
   echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}') $loop $io"
 }
 
@@ -58,7 +58,7 @@ scan_median() { # NP CONFIG
   : >"$rows"
   for ((i = 0; i < runs; i++)); do scan_once "$1" "$2" >>"$rows" || return 1; done
   local out="" c
-  for c in 1 2 3 4 5 6; do out="$out $(awk -v c=$c '{print $c}' "$rows" | median)"; done
+  for c in 1 2 3 4 5 6 7; do out="$out $(awk -v c=$c '{print $c}' "$rows" | median)"; done
   echo $out
 }
 
@@ -87,28 +87,30 @@ echo "   chi2 micro-benchmark (synthetic problems, bench_chi2):"
 echo
 
 echo "-- (2) strong scaling: scans/mass_scan.yaml (200 m4 x 400 mu x 4 flavors x 3 entries = 960000 points)"
-printf '   %5s %9s %9s %11s %10s %7s %7s %10s\n' ranks "wall s" "loop s" "points/s" efficiency "I/O %" "MPI %" "RSS KiB"
+printf '   %5s %9s %9s %11s %10s %7s %7s %7s %10s\n' ranks "wall s" "loop s" "points/s" efficiency "I/O %" "MPI %" "CPU %" "RSS KiB"
 t_one=""
 for np in $scaling_ranks; do
-  read -r wall loop rate io mpi rss < <(scan_median "$np" scans/mass_scan.yaml) || exit 1
+  read -r wall loop rate io mpi cpu rss < <(scan_median "$np" scans/mass_scan.yaml) || exit 1
   [ -z "$t_one" ] && t_one=$loop && t_one_np=$np
   eff=$(awk -v a="$t_one" -v n1="$t_one_np" -v b="$loop" -v n="$np" 'BEGIN {printf "%.0f%%", 100 * a * n1 / (b * n)}')
-  printf '   %5s %9s %9s %11s %10s %7s %7s %10s\n' "$np" "$wall" "$loop" "$rate" "$eff" "$io" "$mpi" "$rss"
+  printf '   %5s %9s %9s %11s %10s %7s %7s %7s %10s\n' "$np" "$wall" "$loop" "$rate" "$eff" "$io" "$mpi" "$cpu" "$rss"
   [ "$np" = "$ranks" ] && mass_wall=$wall && mass_eff=$eff
 done
-echo "   (efficiency = loop time at ${t_one_np} rank(s) x ${t_one_np} / (loop time at N x N); wall includes MPI start-up and set-up)"
+echo "   (efficiency = loop time at ${t_one_np} rank(s) x ${t_one_np} / (loop time at N x N); wall includes MPI start-up and set-up;"
+echo "    CPU % = CPU time the ranks got / (ranks x loop span): below ~95% with a small MPI % means other"
+echo "    processes shared the cores, so the efficiency measures the machine's load, not the scan)"
 echo
 
 echo "-- (3, 4) weak scaling and memory at $ranks ranks (mass_scan.yaml ranges, 12 units per m4)"
-printf '   %-12s %9s %9s %9s %11s %10s %7s %7s %10s\n' "m4 x mu" points "wall s" "loop s" "points/s" "us/point" "I/O %" "MPI %" "RSS KiB"
+printf '   %-12s %9s %9s %9s %11s %10s %7s %7s %7s %10s\n' "m4 x mu" points "wall s" "loop s" "points/s" "us/point" "I/O %" "MPI %" "CPU %" "RSS KiB"
 for grid in "2 400" "21 400" "208 400" "2083 400" "21 4000"; do
   set -- $grid
   points=$((12 * $1 * $2))
   awk -v p=$points -v m="$max_points" 'BEGIN {exit !(p <= m * 1.05)}' || continue
   grid_config "$1" "$2" "$work/grid.yaml"
-  read -r wall loop rate io mpi rss < <(scan_median "$ranks" "$work/grid.yaml") || exit 1
+  read -r wall loop rate io mpi cpu rss < <(scan_median "$ranks" "$work/grid.yaml") || exit 1
   us=$(awk -v l="$loop" -v p=$points -v n="$ranks" 'BEGIN {printf "%.2f", 1e6 * l * n / p}')
-  printf '   %-12s %9s %9s %9s %11s %10s %7s %7s %10s\n' "$1 x $2" "$points" "$wall" "$loop" "$rate" "$us" "$io" "$mpi" "$rss"
+  printf '   %-12s %9s %9s %9s %11s %10s %7s %7s %7s %10s\n' "$1 x $2" "$points" "$wall" "$loop" "$rate" "$us" "$io" "$mpi" "$cpu" "$rss"
 done
 echo "   (us/point = rank-seconds per point in the work loop: constant when the cost is linear in the grid;"
 echo "    RSS = peak resident set of the largest rank; the last row has a 10x longer mu axis)"
