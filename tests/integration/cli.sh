@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# CLI behaviour: help, version, usage errors (exit 2), runtime errors (exit 1), CSV contracts.
+set -u
+bin=${DIPSCAN_BIN:-bin/dipscan}
+suite=cli
+expect() {  # name expected_rc command...
+  local name=$1 want=$2; shift 2
+  "$@" >/tmp/dipscan-cli.$$ 2>&1; local rc=$?
+  if [ "$rc" = "$want" ]; then echo "PASS $suite: $name"; else
+    echo "FAIL $suite: $name (exit $rc, want $want: $(head -c 300 /tmp/dipscan-cli.$$))"; fi
+}
+expect "--help exits 0" 0 "$bin" --help
+expect "--version exits 0" 0 "$bin" --version
+"$bin" --version | grep -Eq '^dipscan [^ ]+$' && echo "PASS $suite: --version prints 'dipscan VERSION'" \
+  || echo "FAIL $suite: --version prints 'dipscan VERSION'"
+expect "no arguments is a usage error" 2 "$bin"
+expect "unknown subcommand exits 2" 2 "$bin" frobnicate
+expect "unknown top-level option exits 2" 2 "$bin" --frobnicate
+for sub in rates limit; do
+  expect "$sub --help exits 0" 0 "$bin" "$sub" --help
+  expect "$sub unknown option exits 2" 2 "$bin" "$sub" --bogus 1
+done
+expect "rates without --experiment exits 2" 2 "$bin" rates
+expect "rates with a non-number m4 exits 2" 2 "$bin" rates --experiment xenonnt_sr0 --m4 abc
+expect "rates with a bad coupling exits 2" 2 "$bin" rates --experiment xenonnt_sr0 --coupling nue
+grep -q "allowed: universal, e, mu, tau" /tmp/dipscan-cli.$$ && echo "PASS $suite: enum error lists allowed values" \
+  || echo "FAIL $suite: enum error lists allowed values ($(cat /tmp/dipscan-cli.$$))"
+expect "rates with a missing card exits 1" 1 "$bin" rates --experiment no_such_experiment
+expect "limit with a bad --dof exits 2" 2 "$bin" limit --experiment xenonnt_sr0 --m4 0.01 --dof 3
+expect "limit with a negative m4 exits 2" 2 "$bin" limit --experiment xenonnt_sr0 --m4=-0.1
+# rates CSV: header, 29 rows, nothing else on stdout; signal scales exactly as mu^2.
+"$bin" rates --experiment xenonnt_sr0 --mu 1e-11 2>/dev/null >/tmp/dipscan-r1.$$
+"$bin" rates --experiment xenonnt_sr0 --mu 3e-11 2>/dev/null >/tmp/dipscan-r3.$$
+[ "$(head -1 /tmp/dipscan-r1.$$)" = "bin_lo_keV,bin_hi_keV,observed,background,sm_solar_nu,signal" ] &&
+  [ "$(wc -l </tmp/dipscan-r1.$$)" = 30 ] && echo "PASS $suite: rates CSV header and 29 rows" ||
+  echo "FAIL $suite: rates CSV header and 29 rows"
+paste -d, /tmp/dipscan-r1.$$ /tmp/dipscan-r3.$$ | awk -F, 'NR > 1 && $6 > 0 { r = $12 / $6; if (r < 9 * (1 - 1e-8) || r > 9 * (1 + 1e-8)) bad++ } END { exit bad > 0 }' &&
+  echo "PASS $suite: signal scales as mu^2 (x3 in mu -> x9)" || echo "FAIL $suite: signal scales as mu^2"
+# limit CSV: header, joint entry name, --coupling all gives 4 rows per entry and m4.
+"$bin" limit --experiment xenonnt_sr0+pandax4t_run1 --m4 0.01,0.2 --coupling all --data asimov >/tmp/dipscan-l.$$ 2>/dev/null
+[ "$(head -1 /tmp/dipscan-l.$$)" = "experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB,chi2_min,mu_best_muB" ] &&
+  [ "$(grep -c '^xenonnt_sr0+pandax4t_run1,' /tmp/dipscan-l.$$)" = 8 ] &&
+  echo "PASS $suite: limit CSV header, joint name, 4 couplings x 2 masses" ||
+  echo "FAIL $suite: limit CSV header, joint name, 4 couplings x 2 masses ($(cat /tmp/dipscan-l.$$))"
+# 2-dof limit is weaker than (>=) the 1-dof one at the best-fit mass of an Asimov set.
+l1=$("$bin" limit --experiment xenonnt_sr0 --m4 0.01,0.2 --data asimov --dof 1 | awk -F, 'NR==2{print $7}')
+l2=$("$bin" limit --experiment xenonnt_sr0 --m4 0.01,0.2 --data asimov --dof 2 | awk -F, 'NR==2{print $7}')
+awk -v a="$l1" -v b="$l2" 'BEGIN { exit !(b > a) }' && echo "PASS $suite: 2-dof limit (4.605) weaker than 1-dof (2.706) at Asimov minimum" ||
+  echo "FAIL $suite: 2-dof limit weaker than 1-dof ($l2 vs $l1)"
+rm -f /tmp/dipscan-cli.$$ /tmp/dipscan-r1.$$ /tmp/dipscan-r3.$$ /tmp/dipscan-l.$$
