@@ -36,5 +36,7 @@ void cli_list_free(char **items, int n);
 
 int cmd_rates(int argc, char **argv);
 int cmd_limit(int argc, char **argv);
+/* dipscan limits CUBE.h5 [...]: reduce a cube to limits (CSV, /limits_reduced) and plots. */
+int cmd_limits(int argc, char **argv);
 
 #endif /* DIPSCAN_CMD_H */

@@ -50,4 +50,12 @@
   (1.41421356237309505 * (DIP_GF_MEV2 * 1.0e-12) * DIP_AVOGADRO * \
    (DIP_HBARC_MEV_CM * 1.0e6) * (DIP_HBARC_MEV_CM * 1.0e6) * (DIP_HBARC_MEV_CM * 1.0e6))
 
+/* Solar-neutrino energies that bound the dipole-portal reach in m4 (used to mark the kinematic
+ * endpoints on plots): the pp continuum endpoint 0.42341 MeV (Bahcall, "Solar neutrinos" tables,
+ * https://www.sns.ias.edu/~jnb, pp spectrum), the 7Be line 0.8613 MeV (89.6% branch) and the pep
+ * line 1.442 MeV (physics.md §2, B16 standard solar model compilation). */
+#define DIP_PP_ENDPOINT_MEV 0.42341
+#define DIP_BE7_LINE_MEV 0.8613
+#define DIP_PEP_LINE_MEV 1.442
+
 #endif /* DIPSCAN_CONSTANTS_H */
