@@ -14,6 +14,9 @@ typedef struct dip_command {
   int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
 } dip_command;
 
+/* Subcommands. */
+int cmd_scan(int argc, char **argv);
+
 /* Exit codes. */
 enum { DIP_EXIT_OK = 0, DIP_EXIT_ERROR = 1, DIP_EXIT_USAGE = 2 };
 

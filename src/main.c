@@ -14,6 +14,7 @@
 static const dip_command commands[] = {
     {"rates", "expected counts per analysis bin for one experiment", cmd_rates},
     {"limit", "profiled chi^2 limits on mu at fixed m4 values", cmd_limit},
+    {"scan", "run or resume a scan (MPI; parallel HDF5 output)", cmd_scan},
     {"limits", "reduce a scan cube to limit tables (CSV) and exclusion plots", cmd_limits},
     {NULL, NULL, NULL},
 };

@@ -168,37 +168,25 @@ typedef struct exclusion_ctx {
   int *has_lower; /* [E][F] */
 } exclusion_ctx;
 
-static int compare_doubles(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-/* The frame: from the decade below the strongest limit up to three decades higher or 30 times the
- * median limit, whichever is higher, but not beyond the top of the mu grid. */
+/* The frame: from the decade below the strongest limit to the decade above the weakest finite one
+ * (capped at the top of the mu grid), so the rise towards each kinematic endpoint stays visible. */
 static void exclusion_range(exclusion_ctx *x) {
   const reduce_result *r = x->r;
-  size_t n = r->n_entries * r->n_flavors * r->n_m4, n_finite = 0;
-  double lo = INFINITY, *finite = calloc(2 * n + 1, sizeof *finite);
+  size_t n = r->n_entries * r->n_flavors * r->n_m4;
+  double lo = INFINITY, hi = 0.0;
   for (size_t u = 0; u < n; u++) {
     const double v[2] = {r->mu_1dof[u], r->mu_2dof_upper[u]};
     for (int k = 0; k < 2; k++)
       if (isfinite(v[k]) && v[k] > 0.0) {
         lo = fmin(lo, v[k]);
-        if (finite)
-          finite[n_finite++] = v[k];
+        hi = fmax(hi, v[k]);
       }
   }
   double grid_top = x->c->n_mu ? x->c->mu[x->c->n_mu - 1] : 1.0;
-  double hi_typical = lo;
-  if (finite && n_finite) { /* the median: curves rising towards a kinematic endpoint may leave */
-    qsort(finite, n_finite, sizeof *finite, compare_doubles);
-    hi_typical = finite[n_finite / 2];
-  }
-  free(finite);
   if (!isfinite(lo))
-    lo = hi_typical = grid_top / 1e3;
+    lo = hi = grid_top / 1e3;
   x->ymin = pow(10.0, floor(log10(lo / 1.5)));
-  x->ymax = fmin(grid_top, fmax(x->ymin * 1e3, hi_typical * 30.0));
+  x->ymax = fmin(grid_top, pow(10.0, ceil(log10(hi * 1.5))));
   if (!(x->ymax > x->ymin * 10.0))
     x->ymax = x->ymin * 100.0;
   x->off_top = x->ymax * 1e3;

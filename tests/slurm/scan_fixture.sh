@@ -2,9 +2,12 @@
 # (sourced by tests/integration/slurm.sh).  Knows the cube layout of include/cube.h and the CSV of
 # `dipscan limits`; everything SLURM-specific stays in the test itself.
 #
-# The grid: 1 experiment x 2 flavours x SLURM_TEST_M4 m4 points x 40 mu points, sized so that a 2-rank
-# scan runs for a few seconds: long enough to be stopped twice mid-run, short enough for the 3-minute budget.
-SLURM_TEST_M4=${SLURM_TEST_M4:-24}
+# The grid: 1 experiment x 2 flavours x SLURM_TEST_M4 m4 points x SLURM_TEST_MU mu points, sized so that a
+# 2-rank scan runs for a few seconds: long enough to be stopped twice mid-run, short enough for the 3-minute
+# budget.  (The real scan runs at ~1.8e5 points/s on 2 ranks: 400 units x 1500 mu take ~3.3 s; the first
+# sizing, 48 x 40, finished in 0.02 s and could not be stopped mid-run.)
+SLURM_TEST_M4=${SLURM_TEST_M4:-200}
+SLURM_TEST_MU=${SLURM_TEST_MU:-1500}
 
 expected_units() { echo $((2 * SLURM_TEST_M4)); }
 
@@ -15,7 +18,7 @@ name: slurm_test
 experiments: [xenonnt_sr0]
 flavors: [e, mu]
 m4: {from: 0.01, to: 0.5, points: $SLURM_TEST_M4, spacing: log}
-mu: {from: 1.0e-12, to: 1.0e-9, points: 40, spacing: log}
+mu: {from: 1.0e-12, to: 1.0e-9, points: $SLURM_TEST_MU, spacing: log}
 EOF
 }
 

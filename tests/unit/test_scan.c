@@ -1,0 +1,420 @@
+/*
+ * test_scan.c — the scan engine and the cube with a synthetic evaluator (no physics needed).
+ *
+ * The evaluator is analytic: chi2(mu) = c0 + (mu/s)^4 with c0, s depending on (entry, coupling,
+ * m4), so its 1-dof limit is s * threshold^(1/4) and every stored number can be predicted exactly.
+ *
+ * Two modes:
+ *   test_scan                 unit checks in-process (singleton MPI): a full scan read back with
+ *                             cube_read; resume; journal replay after torn/corrupt records and a
+ *                             damaged chi^2 row; config mismatch; --restart; evaluator error.
+ *   test_scan --drive CONFIG [--restart] [--output FILE] [--cost-ms N] [--fail] [--log-units F]
+ *                             behave like `dipscan scan` with the synthetic evaluator (each unit
+ *                             busy for N ms; --fail: units with m4 > 0.1 MeV fail), for the
+ *                             mpirun integration tests; --log-units appends every evaluated
+ *                             unit index to F.
+ *   test_scan --check FILE [SUITE]         read a cube with cube_read and check it against the
+ *                                          synthetic evaluator (PASS/FAIL lines)
+ *   test_scan --check-limits FILE [SUITE]  only the evaluator-independent checks (any cube):
+ *                                          chi2 at mu_1dof = chi2_min + threshold, done mask.
+ */
+#include <math.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "cube.h"
+#include "scan.h"
+#include "test.h"
+
+#define THRESHOLD 2.705543454095404 /* chi^2_1 quantile at 0.90 (two-sided), for the synthetic meta */
+
+typedef struct synthetic {
+  double cost_ms;
+  int fail_heavy;           /* 1: units with m4 > 0.1 MeV fail (error-path tests) */
+  int log_fd;               /* >= 0: append the index of every evaluated unit (--log-units) */
+  const scan_config *cfg;   /* for the unit index in the log */
+} synthetic;
+
+/* Append "UNIT\n" for an evaluation (one write(2) on an O_APPEND file: ranks do not interleave). */
+static void log_unit(const synthetic *sy, size_t e, dip_coupling c, double m4) {
+  size_t f = 0, m = 0;
+  while (f + 1 < sy->cfg->n_couplings && sy->cfg->couplings[f] != c)
+    f++;
+  while (m + 1 < sy->cfg->n_m4 && sy->cfg->m4[m] != m4)
+    m++;
+  char line[32];
+  int n = snprintf(line, sizeof line, "%zu\n", config_unit_index(sy->cfg, e, f, m));
+  if (write(sy->log_fd, line, (size_t)n) != n)
+    perror("log-units");
+}
+
+static double synth_c0(size_t e, dip_coupling c, double m4) {
+  return 20.0 + (double)e + 0.5 * (double)c + m4;
+}
+static double synth_scale(size_t e, dip_coupling c, double m4) {
+  return 1.0e-11 * (1.0 + 0.3 * (double)e + 0.1 * (double)c) * (1.0 + 10.0 * m4 * m4);
+}
+
+static void busy(double ms) {
+  struct timespec t0, t;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  do
+    clock_gettime(CLOCK_MONOTONIC, &t);
+  while ((double)(t.tv_sec - t0.tv_sec) * 1e3 + (double)(t.tv_nsec - t0.tv_nsec) * 1e-6 < ms);
+}
+
+static int synth_eval(void *ctx, size_t e, dip_coupling c, double m4, const double *mu, size_t n,
+                      double *chi2, unit_summary *s, dip_error *err) {
+  const synthetic *sy = ctx;
+  if (sy->log_fd >= 0)
+    log_unit(sy, e, c, m4);
+  busy(sy->cost_ms);
+  if (sy->fail_heavy && m4 > 0.1)
+    return dip_error_set(err, DIP_ENUMERIC, "synthetic failure");
+  double c0 = synth_c0(e, c, m4), sc = synth_scale(e, c, m4);
+  for (size_t i = 0; i < n; i++)
+    chi2[i] = c0 + pow(mu[i] / sc, 4);
+  s->mu_best = 0.0;
+  s->chi2_min = c0;
+  s->chi2_zero = c0;
+  s->mu_limit = sc * pow(THRESHOLD, 0.25);
+  s->signal_total = 1.0 / (sc * sc);
+  s->n_profiles = (long)n;
+  s->n_fallbacks = 0;
+  return DIP_SUCCESS;
+}
+
+static const char *const card_names[] = {"card_a", "card_b"};
+static const char *const card_sums[] = {"00000000000000aa", "00000000000000bb"};
+
+/* Entry names from the configuration (the analysis would name them the same way). */
+static void make_meta(const scan_config *cfg, cube_meta *meta, char names[][128]) {
+  static const char *ptrs[16];
+  for (size_t e = 0; e < config_n_entries(cfg) && e < 16; e++) {
+    config_entry_label(cfg, e, names[e], 128);
+    ptrs[e] = names[e];
+  }
+  meta->version = "test";
+  meta->card_names = card_names;
+  meta->card_checksums = card_sums;
+  meta->n_cards = cfg->n_experiments < 2 ? cfg->n_experiments : 2;
+  meta->entry_names = ptrs;
+  meta->threshold_delta_chi2 = THRESHOLD;
+}
+
+/* ---- checks on a finished cube ---- */
+
+/* Generic (any evaluator): every unit done, chi2 >= chi2_min along mu, and chi2 interpolated
+ * (linearly in log mu) at mu_1dof equals chi2_min + threshold within the interpolation error,
+ * bounded by the discrete second difference of the row around the crossing. */
+static void check_limits(const cube_data *d) {
+  size_t units = d->n_entries * d->n_couplings * d->n_m4, n_done = 0, inside = 0, good = 0;
+  size_t above_min = 0;
+  double worst = 0.0;
+  for (size_t u = 0; u < units; u++) {
+    const double *row = &d->chi2[u * d->n_mu];
+    double target = d->chi2_min[u] + d->threshold_delta_chi2, mu_l = d->mu_1dof[u];
+    n_done += d->done[u];
+    int ok_min = 1;
+    for (size_t i = 0; i < d->n_mu; i++)
+      ok_min = ok_min && row[i] >= d->chi2_min[u] - 1e-6 * fabs(d->chi2_min[u]) - 1e-9;
+    above_min += ok_min;
+    for (size_t i = 0; i + 1 < d->n_mu; i++) {
+      if (!(d->mu[i] <= mu_l && mu_l <= d->mu[i + 1]))
+        continue;
+      double t = log(mu_l / d->mu[i]) / log(d->mu[i + 1] / d->mu[i]);
+      double interp = (1 - t) * row[i] + t * row[i + 1];
+      double d2 = 0.0;
+      for (size_t k = i > 0 ? i : 1; k <= i + 1 && k + 1 < d->n_mu; k++)
+        d2 = fmax(d2, fabs(row[k - 1] - 2 * row[k] + row[k + 1]));
+      double tol = 0.5 * d2 + 1e-6 * fabs(target), dev = fabs(interp - target);
+      inside++;
+      good += dev <= tol;
+      worst = fmax(worst, dev / d->threshold_delta_chi2);
+      break;
+    }
+  }
+  test_true(n_done == units, "every unit is marked done");
+  test_true(above_min == units, "chi2 along mu never falls below chi2_min");
+  test_true(inside > 0 && good == inside,
+            "chi2 at mu_1dof equals chi2_min + threshold (within grid interpolation)");
+  printf("# %zu units, %zu limits inside the mu grid, %zu within tolerance, worst |dev|/threshold "
+         "%.2e\n", units, inside, good, worst);
+}
+
+/* Synthetic evaluator only: every stored number equals the evaluator's, bit for bit. */
+static void check_synthetic(const cube_data *d) {
+  size_t units = d->n_entries * d->n_couplings * d->n_m4, exact = 0;
+  for (size_t u = 0; u < units; u++) {
+    size_t m = u % d->n_m4, f = (u / d->n_m4) % d->n_couplings, e = u / (d->n_m4 * d->n_couplings);
+    dip_coupling c;
+    dip_error ce;
+    if (coupling_from_name(d->flavor_names[f], &c, &ce) != DIP_SUCCESS)
+      continue;
+    double c0 = synth_c0(e, c, d->m4[m]), sc = synth_scale(e, c, d->m4[m]);
+    int ok = d->chi2_min[u] == c0 && d->mu_best[u] == 0.0 &&
+             d->mu_1dof[u] == sc * pow(THRESHOLD, 0.25);
+    for (size_t i = 0; i < d->n_mu; i++)
+      ok = ok && d->chi2[u * d->n_mu + i] == c0 + pow(d->mu[i] / sc, 4);
+    exact += ok;
+  }
+  test_true(exact == units, "chi2 rows and limits equal the evaluator's values exactly");
+}
+
+static void check_cube(const char *path, int synthetic_values) {
+  dip_error err;
+  cube_data d;
+  int st = cube_read(&d, path, &err);
+  test_true(st == DIP_SUCCESS, "cube_read opens the output");
+  if (st != DIP_SUCCESS) {
+    printf("# %s\n", err.msg);
+    return;
+  }
+  check_limits(&d);
+  if (synthetic_values)
+    check_synthetic(&d);
+  test_true(!strcmp(d.status, "complete"), "status attribute is 'complete'");
+  cube_data_free(&d);
+}
+
+/* ---- in-process unit checks ---- */
+
+static const char base_config[] =
+    "experiments: [card_a, card_b]\njoint: [[card_a, card_b]]\nflavors: [universal, tau]\n"
+    "m4: {from: 0.001, to: 0.5, points: 9, spacing: log}\n"
+    "mu: {from: 1.0e-12, to: 1.0e-9, points: 60, spacing: log}\n";
+
+static int load(scan_config *cfg, const char *text, const char *out) {
+  dip_error err;
+  int st = config_load_string(cfg, text, strlen(text), "test.yaml", &err);
+  if (st == DIP_SUCCESS)
+    st = config_set_output(cfg, out, &err);
+  if (st != DIP_SUCCESS)
+    printf("# config: %s\n", err.msg);
+  return st;
+}
+
+static int scan_once(const scan_config *cfg, int restart, synthetic *sy, scan_report *rep,
+                     dip_error *err) {
+  cube_meta meta;
+  char names[16][128];
+  make_meta(cfg, &meta, names);
+  scan_evaluator ev = {synth_eval, sy};
+  return scan_run(cfg, &meta, restart, &ev, MPI_COMM_SELF, NULL, rep, err);
+}
+
+static long file_size(const char *path) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp)
+    return -1;
+  fseek(fp, 0, SEEK_END);
+  long n = ftell(fp);
+  fclose(fp);
+  return n;
+}
+
+/* Damage the journal: drop the last 3 records, tear the one before (kill -9 mid-write), and
+ * corrupt record 0: 5 units lose their record. */
+static void damage_journal(const char *journal, long records) {
+  if (truncate(journal, (records - 3) * CUBE_JOURNAL_RECORD - 40) != 0)
+    return;
+  FILE *fp = fopen(journal, "r+b");
+  if (fp) {
+    fseek(fp, 30, SEEK_SET);
+    fputc('X', fp);
+    fclose(fp);
+  }
+}
+
+static void test_resume_and_replay(const char *dir) {
+  char out[512], journal[600];
+  snprintf(out, sizeof out, "%s/replay.h5", dir);
+  snprintf(journal, sizeof journal, "%s.journal", out);
+  scan_config cfg;
+  if (load(&cfg, base_config, out) != DIP_SUCCESS)
+    return;
+  synthetic sy = {0.0, 0, -1, NULL};
+  scan_report rep;
+  dip_error err;
+  size_t units = config_n_units(&cfg);
+  test_true(scan_once(&cfg, 0, &sy, &rep, &err) == DIP_SUCCESS && rep.units_computed == units,
+            "fresh scan computes every unit");
+  check_cube(out, 1);
+  test_true(file_size(journal) == (long)(units * CUBE_JOURNAL_RECORD),
+            "journal holds one record per unit");
+  test_true(scan_once(&cfg, 0, &sy, &rep, &err) == DIP_SUCCESS && rep.units_computed == 0 &&
+                rep.units_before == units,
+            "resume of a complete output computes nothing");
+  damage_journal(journal, (long)units);
+  test_true(scan_once(&cfg, 0, &sy, &rep, &err) == DIP_SUCCESS, "resume after a damaged journal");
+  test_true(rep.resume.units_done == units - 5 && rep.units_computed == 5 &&
+                rep.resume.units_reset == 5 && rep.resume.records_dropped == 1,
+            "replay keeps intact records and recomputes exactly the 5 damaged units");
+  printf("# replay: kept %zu, reset %zu, dropped %zu, recomputed %zu\n", rep.resume.units_done,
+         rep.resume.units_reset, rep.resume.records_dropped, rep.units_computed);
+  check_cube(out, 1);
+  test_true(file_size(journal) == (long)(units * CUBE_JOURNAL_RECORD),
+            "journal again holds exactly one record per unit");
+  config_free(&cfg);
+}
+
+static void test_damaged_row(const char *dir) {
+  char out[512];
+  snprintf(out, sizeof out, "%s/row.h5", dir);
+  scan_config cfg;
+  if (load(&cfg, base_config, out) != DIP_SUCCESS)
+    return;
+  synthetic sy = {0.0, 0, -1, NULL};
+  scan_report rep;
+  dip_error err;
+  scan_once(&cfg, 0, &sy, &rep, &err);
+  /* overwrite one chi^2 value of unit 5 behind the journal's back */
+  hid_t f = H5Fopen(out, H5F_ACC_RDWR, H5P_DEFAULT), d = H5Dopen2(f, "chi2", H5P_DEFAULT);
+  hid_t space = H5Dget_space(d);
+  hsize_t start[4] = {0, 0, 5, 7}, count[4] = {1, 1, 1, 1}, one = 1;
+  H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL);
+  hid_t mem = H5Screate_simple(1, &one, NULL);
+  double bad = -1.0;
+  H5Dwrite(d, H5T_NATIVE_DOUBLE, mem, space, H5P_DEFAULT, &bad);
+  H5Sclose(mem);
+  H5Sclose(space);
+  H5Dclose(d);
+  H5Fclose(f);
+  test_true(scan_once(&cfg, 0, &sy, &rep, &err) == DIP_SUCCESS && rep.units_computed == 1 &&
+                rep.resume.records_dropped == 1,
+            "a chi2 row that no longer matches its journal hash is recomputed");
+  check_cube(out, 1);
+  config_free(&cfg);
+}
+
+static void test_mismatch_restart(const char *dir) {
+  char out[512], text[1024];
+  snprintf(out, sizeof out, "%s/mismatch.h5", dir);
+  scan_config a, b;
+  snprintf(text, sizeof text, "%sstatistics: {cl: 0.95}\n", base_config);
+  if (load(&a, base_config, out) != DIP_SUCCESS || load(&b, text, out) != DIP_SUCCESS)
+    return;
+  synthetic sy = {0.0, 0, -1, NULL};
+  scan_report rep;
+  dip_error err;
+  scan_once(&a, 0, &sy, &rep, &err);
+  int st = scan_once(&b, 0, &sy, &rep, &err);
+  test_true(st == DIP_EMISMATCH && strstr(err.msg, "statistics.cl: 0.9 (existing output) vs 0.95"),
+            "a different configuration is refused, naming the differing key");
+  printf("# %s\n", err.msg);
+  st = scan_once(&b, 1, &sy, &rep, &err);
+  test_true(st == DIP_SUCCESS && rep.units_computed == config_n_units(&b) && !rep.resume.existed,
+            "--restart starts over");
+  config_free(&a);
+  config_free(&b);
+}
+
+static void test_eval_error(const char *dir) {
+  char out[512];
+  snprintf(out, sizeof out, "%s/fail.h5", dir);
+  scan_config cfg;
+  if (load(&cfg, base_config, out) != DIP_SUCCESS)
+    return;
+  synthetic sy = {0.0, 1, -1, NULL};
+  scan_report rep;
+  dip_error err;
+  int st = scan_once(&cfg, 0, &sy, &rep, &err);
+  test_true(st == DIP_ENUMERIC && rep.fatal && strstr(err.msg, "unit (") &&
+                strstr(err.msg, "synthetic failure"),
+            "an evaluator error is fatal and names the unit");
+  printf("# %s\n", err.msg);
+  config_free(&cfg);
+}
+
+static int unit_tests(void) {
+  test_suite("scan");
+  char dir[] = "/tmp/dipscan_test_scan_XXXXXX";
+  if (!mkdtemp(dir)) {
+    test_true(0, "temporary directory");
+    return test_summary();
+  }
+  test_resume_and_replay(dir);
+  test_damaged_row(dir);
+  test_mismatch_restart(dir);
+  test_eval_error(dir);
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system(cmd) != 0)
+    printf("# could not remove %s\n", dir);
+  return test_summary();
+}
+
+/* ---- --drive: `dipscan scan` with the synthetic evaluator ---- */
+
+static int drive(int argc, char **argv) {
+  const char *config = NULL, *output = NULL;
+  int restart = 0;
+  synthetic sy = {0.0, 0, -1, NULL};
+  for (int i = 2; i < argc; i++) {
+    if (!strcmp(argv[i], "--restart"))
+      restart = 1;
+    else if (!strcmp(argv[i], "--output") && i + 1 < argc)
+      output = argv[++i];
+    else if (!strcmp(argv[i], "--cost-ms") && i + 1 < argc)
+      sy.cost_ms = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--fail"))
+      sy.fail_heavy = 1;
+    else if (!strcmp(argv[i], "--log-units") && i + 1 < argc)
+      sy.log_fd = open(argv[++i], O_WRONLY | O_APPEND | O_CREAT, 0666);
+    else
+      config = argv[i];
+  }
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  scan_config cfg;
+  dip_error err;
+  int st = config ? config_load_file(&cfg, config, &err)
+                  : dip_error_set(&err, DIP_EINVAL, "usage: test_scan --drive CONFIG");
+  if (st == DIP_SUCCESS && output)
+    st = config_set_output(&cfg, output, &err);
+  sy.cfg = &cfg;
+  scan_report rep;
+  memset(&rep, 0, sizeof rep);
+  if (st == DIP_SUCCESS) {
+    cube_meta meta;
+    char names[16][128];
+    make_meta(&cfg, &meta, names);
+    scan_evaluator ev = {synth_eval, &sy};
+    scan_signals_install();
+    st = scan_run(&cfg, &meta, restart, &ev, MPI_COMM_WORLD, stderr, &rep, &err);
+    scan_signals_restore();
+  }
+  if (st != DIP_SUCCESS && (rep.fatal || rank == 0))
+    fprintf(stderr, "test_scan: error: %s\n", err.msg);
+  if (st != DIP_SUCCESS && rep.fatal)
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  if (st == DIP_SUCCESS && rank == 0)
+    fprintf(stderr, "test_scan: %zu units computed, %zu before, %.0f points/s%s\n",
+            rep.units_computed, rep.units_before, rep.points_per_second,
+            rep.stopped ? "; stopped, resumable" : "; complete");
+  if (config)
+    config_free(&cfg);
+  return st == DIP_SUCCESS ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+  dip_gsl_quiet();
+  MPI_Init(&argc, &argv);
+  int rc;
+  if (argc > 1 && !strcmp(argv[1], "--drive"))
+    rc = drive(argc, argv);
+  else if (argc > 2 && (!strcmp(argv[1], "--check") || !strcmp(argv[1], "--check-limits"))) {
+    test_suite(argc > 3 ? argv[3] : "cube-reader");
+    check_cube(argv[2], !strcmp(argv[1], "--check"));
+    rc = test_summary();
+  } else
+    rc = unit_tests();
+  MPI_Finalize();
+  return rc;
+}
