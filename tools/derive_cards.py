@@ -280,7 +280,7 @@ exposure:
   to_check: true
 {provenance("PROVENANCE §8 (arXiv:2307.15753, arXiv:2410.17036, arXiv:2511.17350 abstracts); SNuDD uses the same value", "inferred from live days x fiducial mass", False)}bins:
   edges_keV: {flow(edges, per_line=30)}
-# CHOICE THAT MATTERS (> 5%, tools/lz_sensitivity.py, docs/lz.md): range_keV [1, 15] instead of
+# CHOICE THAT MATTERS (> 5%, tools/lz_sensitivity.py, README.md "LZ"): range_keV [1, 15] instead of
 # [1, 20] weakens the 90% CL limits by 2.0-8.6% (asimov) and 7.8-22.7% (observed) at m4 = 0.01, 0.3 MeV.
 range_keV: [1, 20]
 observed:
@@ -306,7 +306,7 @@ observed:
   # that loss twice in the top bins.  That lowers the signal counts but is NOT conservative for the
   # limit: against a flat background with a free normalisation the falling signal gains shape
   # contrast.  Holding the efficiency at its 15-keV plateau instead weakens the limits by 0.8-2.7% at
-  # m4 = 0.01 MeV and 1.9-9.0% at 0.3 MeV (docs/lz.md).  range_keV: [1, 15] avoids the question.
+  # m4 = 0.01 MeV and 1.9-9.0% at 0.3 MeV (README.md "LZ").  range_keV: [1, 15] avoids the question.
   interpolation: linear
   energy_keV: {flow(ex, digits=5, indent=4)}
   value: {flow(ey, digits=4, indent=4)}
