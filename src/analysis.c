@@ -517,11 +517,8 @@ static int name_lookup(const char *what, const char *const *names, size_t n, con
       *out = (int)i;
       return DIP_SUCCESS;
     }
-  char list[256] = "";
-  for (size_t i = 0; i < n; i++) {
-    size_t used = strlen(list);
-    snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", names[i]);
-  }
+  char list[256];
+  dip_join(names, n, list, sizeof list);
   return dip_error_set(err, DIP_EINVAL, "unknown %s '%s' (allowed: %s)", what, name, list);
 }
 
