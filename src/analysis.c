@@ -528,7 +528,7 @@ static const char *const electrons_names[] = {"free", "stepping"};
 
 #define DEFINE_NAMES(type, stem, table, what)                                          \
   int stem##_from_name(const char *name, type *out, dip_error *err) {                   \
-    int i;                                                                              \
+    int i = 0;                                                                          \
     DIP_TRY(name_lookup(what, table, sizeof table / sizeof *table, name, &i, err));     \
     *out = (type)i;                                                                     \
     return DIP_SUCCESS;                                                                 \
