@@ -73,7 +73,11 @@ int analysis_card_rates(analysis *an, size_t card, dip_coupling coupling, double
 double analysis_threshold_1dof(const analysis *an);
 
 /* Evaluate one unit: profiled chi^2 at each mu[i] (mu in mu_B, any order; n_mu may be 0) into
- * chi2[i], plus the root-found 1-dof limit and best fit.  chi2 may be NULL when n_mu == 0. */
+ * chi2[i], plus the root-found 1-dof limit and best fit.  chi2 may be NULL when n_mu == 0.
+ * Points so far above the data that some bin would hold more than CHI2_MAX_SIGNAL_COUNTS signal
+ * events (mu > chi2_mu_max, see chi2.h: the profile is ill-conditioned there) are not profiled:
+ * chi2[i] is the chi^2 at nominal nuisances, an upper bound of the profiled value, itself > 1e9
+ * above the minimum — those points are excluded at any CL either way. */
 int analysis_eval_unit(analysis *an, size_t entry, dip_coupling coupling, double m4_MeV,
                        const double *mu, size_t n_mu, double *chi2, unit_summary *summary,
                        dip_error *err);

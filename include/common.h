@@ -77,6 +77,9 @@ char *dip_strdup(const char *s, dip_error *err);
 /* Read a whole file into a NUL-terminated buffer (caller frees); sets *len if non-NULL. */
 int dip_read_file(const char *path, char **text, size_t *len, dip_error *err);
 
+/* Join words as "a, b, c" into out[size] (truncated if too long), e.g. for "allowed: ..." messages. */
+void dip_join(const char *const *items, size_t n, char *out, size_t size);
+
 /* FNV-1a 64-bit hash of a byte buffer, printed as 16 hex digits into out[17]
  * (used for config hashes and data-card checksums; not cryptographic). */
 void dip_hash_hex(const void *data, size_t len, char out[17]);

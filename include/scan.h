@@ -40,6 +40,14 @@ typedef struct scan_report {
   size_t units_computed;   /* finished by this run, all ranks */
   double seconds;          /* wall time of the work loop */
   double points_per_second;/* units_computed * n_mu / seconds */
+  /* Where the ranks' time went (all ranks together, from opening the output to closing it):
+   * rank_seconds = ranks x that wall time; io_seconds in HDF5 and journal calls (prepare, open,
+   * unit writes, syncs, close); mpi_seconds in MPI calls (dispatch, waiting for work,
+   * agreements and reductions).  The rest is compute (and, on rank 0, the idle polls).
+   * cpu_seconds is the CPU time the ranks got in that span: well below rank_seconds with little
+   * MPI time means other processes shared the cores. */
+  double rank_seconds, io_seconds, mpi_seconds, cpu_seconds;
+  long peak_rss_kb;        /* largest peak resident set size of any rank (getrusage) [KiB] */
   int stopped;             /* stopped on a signal before the plan was complete */
   int fatal;               /* see the header comment: the caller must MPI_Abort */
   cube_resume_info resume; /* what rank 0 found in an existing output */

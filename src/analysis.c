@@ -476,8 +476,14 @@ int analysis_eval_unit(analysis *an, size_t entry_index, dip_coupling coupling, 
   DIP_TRY(entry_set_signal(an, e, coupling, m4_MeV, &summary->signal_total, err));
   long profiles0 = chi2_n_profiles(e->ws), fallbacks0 = chi2_n_fallbacks(e->ws);
   chi2_reset(e->ws);
-  for (size_t i = 0; i < n_mu; i++)
+  double mu_max = chi2_mu_max(e->ws);
+  for (size_t i = 0; i < n_mu; i++) {
+    if (mu[i] > mu_max && isfinite(mu[i])) { /* see analysis.h: not profiled, an upper bound */
+      chi2[i] = chi2_fixed(e->ws, mu[i], NULL);
+      continue;
+    }
     DIP_TRY(chi2_profile(e->ws, mu[i], &chi2[i], err));
+  }
   limit_result lim;
   chi2_reset(e->ws);
   DIP_TRY(limit_1dof(e->ws, analysis_threshold_1dof(an), &lim, err));
@@ -511,11 +517,8 @@ static int name_lookup(const char *what, const char *const *names, size_t n, con
       *out = (int)i;
       return DIP_SUCCESS;
     }
-  char list[256] = "";
-  for (size_t i = 0; i < n; i++) {
-    size_t used = strlen(list);
-    snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", names[i]);
-  }
+  char list[256];
+  dip_join(names, n, list, sizeof list);
   return dip_error_set(err, DIP_EINVAL, "unknown %s '%s' (allowed: %s)", what, name, list);
 }
 
@@ -525,7 +528,7 @@ static const char *const electrons_names[] = {"free", "stepping"};
 
 #define DEFINE_NAMES(type, stem, table, what)                                          \
   int stem##_from_name(const char *name, type *out, dip_error *err) {                   \
-    int i;                                                                              \
+    int i = 0;                                                                          \
     DIP_TRY(name_lookup(what, table, sizeof table / sizeof *table, name, &i, err));     \
     *out = (type)i;                                                                     \
     return DIP_SUCCESS;                                                                 \

@@ -304,7 +304,7 @@ static int read_resolution(const parser *p, const yamlx_node *root) {
 
 static int read_range(const parser *p, const yamlx_node *root) {
   const yamlx_node *node = yamlx_get(root, "range_keV");
-  double w[2];
+  double w[2] = {0.0, 0.0};
   if (!node)
     return DIP_SUCCESS;
   DIP_TRY(read_window(p, node, "range_keV", w));

@@ -40,6 +40,11 @@
 #define LM_LAMBDA_START 1e-3
 #define LM_LAMBDA_MIN 1e-12
 #define LM_LAMBDA_MAX 1e20
+/* Largest scaled Newton decrement for which a full step may be the last one (final_step); the
+ * self-concordance bounds used there need it below 0.68. */
+#define FINAL_STEP_MAX_DECREMENT 0.1
+/* The secant predictor extrapolates at most this many times the last step in mu^2. */
+#define PREDICTOR_MAX_RATIO 2.0
 
 struct chi2_workspace {
   chi2_experiment *exp; /* shallow copy of the caller's experiment descriptors */
@@ -55,8 +60,15 @@ struct chi2_workspace {
   double *scale;        /* [n_par] c_p (power of two)                                     */
   double *coef;         /* per experiment [n_bins_e][n_src + n_bkg_e]: A_k,p / c_p        */
   double *w, *theta;    /* [n_par] current multipliers, and theta = w - 1 for the caller  */
+  double *w_prev;       /* [n_par] multipliers of the solution before the last one        */
+  double x_last, x_prev;/* mu^2 of the last two solutions                                 */
+  int n_solutions;      /* solutions since chi2_reset (the predictor needs two)           */
+  double concordance;   /* max(1, 1/smallest positive observed count): chi^2/2 times this is
+                         * a standard self-concordant function of the nuisances           */
   double *z, *z_trial, *grad, *step; /* [n_par]                                           */
   double *hess, *chol;  /* [n_par * n_par]; hess holds its upper triangle                 */
+  double *z_local, *g_local, *h_local; /* [max_local], [max_local], [max_local^2]: one
+                         * experiment's nuisances, gradient and Hessian in its own columns  */
   long n_profiles, n_fallbacks;
 };
 
@@ -108,17 +120,20 @@ static int layout_nuisances(chi2_workspace *ws, dip_error *err) {
   ws->local_to_par = dip_calloc(ws->n_exp * ws->max_local, sizeof(size_t), err);
   ws->coef = dip_calloc(coef, sizeof(double), err);
   ws->empty = dip_calloc(ws->n_bins, 1, err);
-  double **vec[] = {&ws->inv_var, &ws->scale, &ws->w, &ws->theta, &ws->z, &ws->z_trial,
-                    &ws->grad, &ws->step};
+  double **vec[] = {&ws->inv_var, &ws->scale, &ws->w, &ws->theta, &ws->w_prev, &ws->z,
+                    &ws->z_trial, &ws->grad, &ws->step};
   for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++)
     *vec[i] = dip_calloc(P, sizeof(double), err);
   ws->fixed = dip_calloc(P, 1, err);
   ws->active = dip_calloc(P, 1, err);
   ws->hess = dip_calloc(P * P, sizeof(double), err);
   ws->chol = dip_calloc(P * P, sizeof(double), err);
+  ws->z_local = dip_calloc(ws->max_local, sizeof(double), err);
+  ws->g_local = dip_calloc(ws->max_local, sizeof(double), err);
+  ws->h_local = dip_calloc(ws->max_local * ws->max_local, sizeof(double), err);
   if (!ws->local_to_par || !ws->coef || !ws->empty || !ws->inv_var || !ws->scale || !ws->w ||
-      !ws->theta || !ws->z || !ws->z_trial || !ws->grad || !ws->step || !ws->fixed ||
-      !ws->active || !ws->hess || !ws->chol)
+      !ws->theta || !ws->w_prev || !ws->z || !ws->z_trial || !ws->grad || !ws->step || !ws->fixed ||
+      !ws->active || !ws->hess || !ws->chol || !ws->z_local || !ws->g_local || !ws->h_local)
     return DIP_ENOMEM;
   for (size_t e = 0; e < ws->n_exp; e++) {
     size_t *map = ws->local_to_par + e * ws->max_local;
@@ -178,6 +193,7 @@ void chi2_workspace_free(chi2_workspace *ws) {
   free(ws->scale);
   free(ws->w);
   free(ws->theta);
+  free(ws->w_prev);
   free(ws->z);
   free(ws->z_trial);
   free(ws->grad);
@@ -186,6 +202,9 @@ void chi2_workspace_free(chi2_workspace *ws) {
   free(ws->active);
   free(ws->hess);
   free(ws->chol);
+  free(ws->z_local);
+  free(ws->g_local);
+  free(ws->h_local);
   free(ws);
 }
 
@@ -194,6 +213,7 @@ void chi2_reset(chi2_workspace *ws) {
     ws->w[p] = 1.0;
     ws->theta[p] = 0.0;
   }
+  ws->n_solutions = 0;
 }
 
 size_t chi2_n_nuisances(const chi2_workspace *ws) { return ws->n_par; }
@@ -218,9 +238,30 @@ static int check_template(double value, double max, size_t e, size_t k, const ch
                        e, k, what, value, max);
 }
 
-/* Raw columns A_k,p at mu^2 into coef, with their maxima into scale. */
+/* The first template value out of range at mu^2, as an error (the slow path of
+ * fill_raw_columns, which only learns that something is out of range). */
+static int explain_bad_template(const chi2_workspace *ws, double mu2, dip_error *err) {
+  for (size_t e = 0; e < ws->n_exp; e++) {
+    const chi2_experiment *x = &ws->exp[e];
+    const size_t K = x->n_bins;
+    for (size_t k = 0; k < K; k++) {
+      for (size_t s = 0; s < ws->n_src; s++) {
+        double signal = mu2 * x->sig[s * K + k];
+        DIP_TRY(check_template(signal, CHI2_MAX_SIGNAL_COUNTS, e, k, "mu^2 * signal", err));
+        DIP_TRY(check_template(x->sm[s * K + k] + signal, DBL_MAX, e, k, "SM + signal", err));
+      }
+      for (size_t j = 0; j < x->n_bkg; j++)
+        DIP_TRY(check_template(x->bkg[j * K + k], DBL_MAX, e, k, "background", err));
+    }
+  }
+  return dip_error_set(err, DIP_EINVAL, "chi2: template out of range");
+}
+
+/* Raw columns A_k,p at mu^2 into coef, with their maxima into scale.  Runs once per profiled
+ * point, so the range checks are accumulated without branches and explained only on failure. */
 static int fill_raw_columns(chi2_workspace *ws, double mu2, dip_error *err) {
   memset(ws->scale, 0, ws->n_par * sizeof(double));
+  int in_range = 1;
   for (size_t e = 0; e < ws->n_exp; e++) {
     const chi2_experiment *x = &ws->exp[e];
     const size_t K = x->n_bins, L = ws->n_src + x->n_bkg;
@@ -229,19 +270,19 @@ static int fill_raw_columns(chi2_workspace *ws, double mu2, dip_error *err) {
       double *row = ws->coef + ws->coef_offset[e] + k * L;
       for (size_t s = 0; s < ws->n_src; s++) {
         double signal = mu2 * x->sig[s * K + k];
-        DIP_TRY(check_template(signal, CHI2_MAX_SIGNAL_COUNTS, e, k, "mu^2 * signal", err));
         row[s] = x->sm[s * K + k] + signal;
-        DIP_TRY(check_template(row[s], DBL_MAX, e, k, "SM + signal", err));
+        in_range &= (signal >= 0.0) & (signal <= CHI2_MAX_SIGNAL_COUNTS);
       }
-      for (size_t j = 0; j < x->n_bkg; j++) {
+      for (size_t j = 0; j < x->n_bkg; j++)
         row[ws->n_src + j] = x->bkg[j * K + k];
-        DIP_TRY(check_template(row[ws->n_src + j], DBL_MAX, e, k, "background", err));
+      for (size_t q = 0; q < L; q++) {
+        double *top = &ws->scale[map[q]];
+        in_range &= (row[q] >= 0.0) & (row[q] <= DBL_MAX);
+        *top = row[q] > *top ? row[q] : *top;
       }
-      for (size_t q = 0; q < L; q++)
-        ws->scale[map[q]] = fmax(ws->scale[map[q]], row[q]);
     }
   }
-  return DIP_SUCCESS;
+  return in_range ? DIP_SUCCESS : explain_bad_template(ws, mu2, err);
 }
 
 /* Scale the columns, flag empty bins (an error if they hold events) and the varied nuisances. */
@@ -254,23 +295,27 @@ static int scale_columns(chi2_workspace *ws, dip_error *err) {
       ws->w[p] = 1.0; /* a column that predicts nothing: the pull keeps it nominal */
   }
   size_t bin = 0;
+  double smallest_count = 1.0;
   for (size_t e = 0; e < ws->n_exp; e++) {
     const size_t K = ws->exp[e].n_bins, L = ws->n_src + ws->exp[e].n_bkg;
     const size_t *map = ws->local_to_par + e * ws->max_local;
     for (size_t k = 0; k < K; k++, bin++) {
       double *row = ws->coef + ws->coef_offset[e] + k * L;
       int any = 0;
-      for (size_t q = 0; q < L; q++) {
-        row[q] = row[q] > 0.0 ? row[q] / ws->scale[map[q]] : 0.0;
+      for (size_t q = 0; q < L; q++) { /* 1/scale is a power of two: exact */
+        row[q] = row[q] > 0.0 ? row[q] * (1.0 / ws->scale[map[q]]) : 0.0;
         any |= row[q] > 0.0;
       }
       ws->empty[bin] = !any;
+      if (ws->exp[e].observed[k] > 0.0)
+        smallest_count = fmin(smallest_count, ws->exp[e].observed[k]);
       if (!any && ws->exp[e].observed[k] > 0.0)
         return dip_error_set(err, DIP_EINVAL,
                              "chi2: experiment %zu bin %zu: %g events observed where the model "
                              "predicts none", e, k, ws->exp[e].observed[k]);
     }
   }
+  ws->concordance = 1.0 / smallest_count;
   return DIP_SUCCESS;
 }
 
@@ -282,27 +327,6 @@ static int fill_columns(chi2_workspace *ws, double mu, dip_error *err) {
 }
 
 /* ---------------------------------------------------------------- chi^2, gradient, Hessian */
-
-/* Poisson term N - n + n ln(n/N) of one bin (N > 0), and the bin's contribution to the scaled
- * gradient and Hessian when grad != NULL. */
-static double add_bin(const chi2_workspace *ws, const double *a, const size_t *map, size_t L,
-                      double N, double n, double *grad, double *hess) {
-  double term = n > 0.0 ? N - n + n * log(n / N) : N;
-  if (grad) {
-    const size_t P = ws->n_par;
-    double ratio = n / N, curvature = ratio / N;
-    for (size_t q = 0; q < L; q++) {
-      if (a[q] == 0.0)
-        continue;
-      size_t p = map[q];
-      grad[p] += a[q] * (1.0 - ratio);
-      double aq = a[q] * curvature;
-      for (size_t r = q; r < L; r++)
-        hess[p * P + map[r]] += aq * a[r];
-    }
-  }
-  return term;
-}
 
 static void add_pulls(const chi2_workspace *ws, const double *z, double *chi2, double *grad,
                       double *hess) {
@@ -326,6 +350,42 @@ static void add_pulls(const chi2_workspace *ws, const double *z, double *chi2, d
   }
 }
 
+/* One experiment's Poisson sum  sum_k N_k - n_k + n_k ln(n_k / N_k)  at its local nuisances
+ * ws->z_local (+INFINITY when some non-empty N_k <= 0); with want_derivatives, its gradient and
+ * upper Hessian in local columns into g_local / h_local (half of the chi^2 ones).  This is the hot
+ * loop of the whole scan: dense local columns, no index map, no branches on the templates. */
+static double experiment_sum(chi2_workspace *ws, size_t e, const unsigned char *empty,
+                             int want_derivatives) {
+  const size_t K = ws->exp[e].n_bins, L = ws->n_src + ws->exp[e].n_bkg;
+  const double *row = ws->coef + ws->coef_offset[e], *observed = ws->exp[e].observed;
+  const double *zl = ws->z_local;
+  double *g = ws->g_local, *h = ws->h_local, sum = 0.0;
+  if (want_derivatives) {
+    memset(g, 0, L * sizeof(double));
+    memset(h, 0, L * L * sizeof(double));
+  }
+  for (size_t k = 0; k < K; k++, row += L) {
+    if (empty[k])
+      continue;
+    double N = 0.0, n = observed[k];
+    for (size_t q = 0; q < L; q++)
+      N += row[q] * zl[q];
+    if (!(N > 0.0))
+      return INFINITY;
+    sum += n > 0.0 ? N - n + n * log(n / N) : N;
+    if (!want_derivatives)
+      continue;
+    double ratio = n / N, curvature = ratio / N;
+    for (size_t q = 0; q < L; q++) {
+      double aq = row[q] * curvature, *hq = h + q * L;
+      g[q] += row[q] * (1.0 - ratio);
+      for (size_t r = q; r < L; r++)
+        hq[r] += aq * row[r];
+    }
+  }
+  return sum;
+}
+
 /* chi^2 at scaled nuisances z (+INFINITY outside N_k > 0); gradient and upper Hessian into
  * ws->grad / ws->hess when want_derivatives. */
 static double evaluate(chi2_workspace *ws, const double *z, int want_derivatives) {
@@ -336,29 +396,27 @@ static double evaluate(chi2_workspace *ws, const double *z, int want_derivatives
     memset(hess, 0, P * P * sizeof(double));
   }
   double sum = 0.0;
-  size_t bin = 0;
+  const unsigned char *empty = ws->empty;
   for (size_t e = 0; e < ws->n_exp; e++) {
-    const size_t K = ws->exp[e].n_bins, L = ws->n_src + ws->exp[e].n_bkg;
+    const size_t L = ws->n_src + ws->exp[e].n_bkg;
     const size_t *map = ws->local_to_par + e * ws->max_local;
-    const double *row = ws->coef + ws->coef_offset[e];
-    for (size_t k = 0; k < K; k++, bin++, row += L) {
-      if (ws->empty[bin])
-        continue;
-      double N = 0.0;
-      for (size_t q = 0; q < L; q++)
-        N += row[q] * z[map[q]];
-      if (!(N > 0.0))
-        return INFINITY;
-      sum += add_bin(ws, row, map, L, N, ws->exp[e].observed[k], grad, hess);
+    for (size_t q = 0; q < L; q++)
+      ws->z_local[q] = z[map[q]];
+    double part = experiment_sum(ws, e, empty, want_derivatives);
+    if (isinf(part))
+      return INFINITY;
+    sum += part;
+    empty += ws->exp[e].n_bins;
+    if (!grad)
+      continue;
+    for (size_t q = 0; q < L; q++) { /* map is increasing: the local upper triangle maps to the
+                                      * global one */
+      grad[map[q]] += 2.0 * ws->g_local[q];
+      for (size_t r = q; r < L; r++)
+        hess[map[q] * P + map[r]] += 2.0 * ws->h_local[q * L + r];
     }
   }
   double chi2 = 2.0 * sum;
-  if (grad)
-    for (size_t i = 0; i < P * P; i++)
-      hess[i] *= 2.0;
-  if (grad)
-    for (size_t p = 0; p < P; p++)
-      grad[p] *= 2.0;
   add_pulls(ws, z, &chi2, grad, hess);
   return chi2;
 }
@@ -473,6 +531,33 @@ static void accept_trial(chi2_workspace *ws) {
 
 /* ---------------------------------------------------------------- minimisers */
 
+/* Is the full Newton step ws->step (predicted chi^2 decrease `decrease`) the last one needed?
+ * f = chi^2/2 is a sum of -n_k ln N_k with N_k affine in the nuisances, plus linear and convex
+ * quadratic terms, so g = concordance x f is self-concordant (-n ln N is for n >= 1; the factor
+ * 1/min n covers digitised counts below 1).  Its Newton decrement is
+ * lambda = sqrt(concordance x decrease / 2).  For lambda < 1 the full step stays feasible and
+ * lambda+ <= (lambda / (1 - lambda))^2, and g - g_min <= lambda+^2 for lambda+ <= 0.68 (Boyd &
+ * Vandenberghe, Convex Optimization, 2004, sec. 9.6.3-9.6.4), i.e. after the step
+ * chi^2 - chi^2_min <= 2 lambda+^2 / concordance.  When that is below the tolerance the step is
+ * taken and chi^2 is evaluated without derivatives, which saves the derivative pass and the
+ * Cholesky factorisation of the convergence check that otherwise follows every step. */
+static int final_step(chi2_workspace *ws, double decrease, double value, double *chi2) {
+  double lambda = sqrt(0.5 * ws->concordance * decrease);
+  if (!(lambda <= FINAL_STEP_MAX_DECREMENT))
+    return 0;
+  double after = (lambda / (1.0 - lambda)) * (lambda / (1.0 - lambda));
+  if (!(2.0 * after * after / ws->concordance <= tolerance(value - 0.5 * decrease)))
+    return 0;
+  for (size_t p = 0; p < ws->n_par; p++)
+    ws->z_trial[p] = ws->z[p] + ws->step[p];
+  double trial = evaluate(ws, ws->z_trial, 0);
+  if (!(trial <= value)) /* round-off at the minimum: let the line search decide */
+    return 0;
+  accept_trial(ws);
+  *chi2 = trial;
+  return 1;
+}
+
 /* Newton from ws->z, where chi^2 = value and the derivatives are already evaluated.  Returns 1
  * when converged (chi^2 in *chi2), 0 when it needs the fallback. */
 static int newton(chi2_workspace *ws, double value, double *chi2) {
@@ -484,6 +569,8 @@ static int newton(chi2_workspace *ws, double value, double *chi2) {
       *chi2 = value;
       return 1;
     }
+    if (final_step(ws, decrease, value, chi2))
+      return 1;
     if (!line_search(ws, value, decrease, ARMIJO_SLOPE, &value))
       return 0;
     accept_trial(ws);
@@ -523,9 +610,31 @@ static int levenberg_marquardt(chi2_workspace *ws, double *chi2, dip_error *err)
   return DIP_SUCCESS;
 }
 
-/* Scaled start point from the stored multipliers (nominal when the warm start is infeasible at
- * this mu); returns chi^2 there, with the derivatives evaluated. */
-static double start_point(chi2_workspace *ws) {
+/* Secant predictor: the profiled multipliers are smooth functions of x = mu^2, so near the last
+ * two solutions their linear extrapolation (or interpolation) in x is a much better start than
+ * the last solution alone.  This matters far above the limit, where the profile cancels huge,
+ * nearly collinear signal columns against each other: there a 6% step in x moves the optimum so
+ * far that Newton from the last solution needs tens of iterations.  Fills ws->z; returns 0 when
+ * there is no usable history. */
+static int predict_start(chi2_workspace *ws, double x) {
+  if (ws->n_solutions < 2 || ws->x_last == ws->x_prev)
+    return 0;
+  double r = (x - ws->x_last) / (ws->x_last - ws->x_prev);
+  if (!(fabs(r) <= PREDICTOR_MAX_RATIO))
+    return 0;
+  for (size_t p = 0; p < ws->n_par; p++)
+    ws->z[p] = ws->scale[p] * (ws->w[p] + r * (ws->w[p] - ws->w_prev[p]));
+  return 1;
+}
+
+/* Scaled start point: the predictor, else the stored multipliers, else nominal (the first one
+ * that is feasible at this mu); returns chi^2 there, with the derivatives evaluated. */
+static double start_point(chi2_workspace *ws, double x) {
+  if (predict_start(ws, x)) {
+    double value = evaluate(ws, ws->z, 1);
+    if (isfinite(value))
+      return value;
+  }
   for (size_t p = 0; p < ws->n_par; p++)
     ws->z[p] = ws->scale[p] * ws->w[p];
   double value = evaluate(ws, ws->z, 1);
@@ -537,7 +646,11 @@ static double start_point(chi2_workspace *ws) {
   return evaluate(ws, ws->z, 1);
 }
 
-static void store_solution(chi2_workspace *ws) {
+static void store_solution(chi2_workspace *ws, double x) {
+  memcpy(ws->w_prev, ws->w, ws->n_par * sizeof(double));
+  ws->x_prev = ws->x_last;
+  ws->x_last = x;
+  ws->n_solutions++;
   for (size_t p = 0; p < ws->n_par; p++) {
     if (ws->active[p])
       ws->w[p] = ws->z[p] / ws->scale[p];
@@ -547,13 +660,13 @@ static void store_solution(chi2_workspace *ws) {
 
 int chi2_profile(chi2_workspace *ws, double mu, double *chi2, dip_error *err) {
   DIP_TRY(fill_columns(ws, mu, err));
-  double value = start_point(ws);
+  double value = start_point(ws, mu * mu);
   ws->n_profiles++;
   if (!newton(ws, value, &value)) {
     ws->n_fallbacks++;
     DIP_TRY(levenberg_marquardt(ws, &value, err));
   }
-  store_solution(ws);
+  store_solution(ws, mu * mu);
   *chi2 = value;
   return DIP_SUCCESS;
 }

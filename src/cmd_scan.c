@@ -117,6 +117,12 @@ static void report_result(const scan_config *cfg, const scan_report *rep) {
   fprintf(stderr, "dipscan scan: %zu units computed in %.2f s (%.0f points/s); %zu/%zu done\n",
           rep->units_computed, rep->seconds, rep->points_per_second,
           rep->units_before + rep->units_computed, rep->units_total);
+  if (rep->rank_seconds > 0)
+    fprintf(stderr, "dipscan scan: rank time %.2f s: HDF5 I/O %.1f%%, MPI %.1f%%, on CPU %.1f%%; "
+            "peak RSS per rank %ld KiB\n", rep->rank_seconds,
+            100.0 * rep->io_seconds / rep->rank_seconds,
+            100.0 * rep->mpi_seconds / rep->rank_seconds,
+            100.0 * rep->cpu_seconds / rep->rank_seconds, rep->peak_rss_kb);
   if (rep->stopped)
     fprintf(stderr,
             "dipscan scan: stopped on request; %s is consistent and resumable: rerun the same "

@@ -124,6 +124,16 @@ int dip_read_file(const char *path, char **text, size_t *len, dip_error *err) {
   return DIP_SUCCESS;
 }
 
+void dip_join(const char *const *items, size_t n, char *out, size_t size) {
+  if (size == 0)
+    return;
+  out[0] = '\0';
+  for (size_t i = 0; i < n; i++) {
+    size_t used = strlen(out);
+    snprintf(out + used, size - used, "%s%s", i ? ", " : "", items[i]);
+  }
+}
+
 void dip_hash_hex(const void *data, size_t len, char out[17]) {
   const unsigned char *p = data;
   uint64_t h = 1469598103934665603ULL; /* FNV-1a offset basis */

@@ -168,37 +168,25 @@ typedef struct exclusion_ctx {
   int *has_lower; /* [E][F] */
 } exclusion_ctx;
 
-static int compare_doubles(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-/* The frame: from the decade below the strongest limit up to three decades higher or 30 times the
- * median limit, whichever is higher, but not beyond the top of the mu grid. */
+/* The frame: from the decade below the strongest limit to the decade above the weakest finite one
+ * (capped at the top of the mu grid), so the rise towards each kinematic endpoint stays visible. */
 static void exclusion_range(exclusion_ctx *x) {
   const reduce_result *r = x->r;
-  size_t n = r->n_entries * r->n_flavors * r->n_m4, n_finite = 0;
-  double lo = INFINITY, *finite = calloc(2 * n + 1, sizeof *finite);
+  size_t n = r->n_entries * r->n_flavors * r->n_m4;
+  double lo = INFINITY, hi = 0.0;
   for (size_t u = 0; u < n; u++) {
     const double v[2] = {r->mu_1dof[u], r->mu_2dof_upper[u]};
     for (int k = 0; k < 2; k++)
       if (isfinite(v[k]) && v[k] > 0.0) {
         lo = fmin(lo, v[k]);
-        if (finite)
-          finite[n_finite++] = v[k];
+        hi = fmax(hi, v[k]);
       }
   }
   double grid_top = x->c->n_mu ? x->c->mu[x->c->n_mu - 1] : 1.0;
-  double hi_typical = lo;
-  if (finite && n_finite) { /* the median: curves rising towards a kinematic endpoint may leave */
-    qsort(finite, n_finite, sizeof *finite, compare_doubles);
-    hi_typical = finite[n_finite / 2];
-  }
-  free(finite);
   if (!isfinite(lo))
-    lo = hi_typical = grid_top / 1e3;
+    lo = hi = grid_top / 1e3;
   x->ymin = pow(10.0, floor(log10(lo / 1.5)));
-  x->ymax = fmin(grid_top, fmax(x->ymin * 1e3, hi_typical * 30.0));
+  x->ymax = fmin(grid_top, pow(10.0, ceil(log10(hi * 1.5))));
   if (!(x->ymax > x->ymin * 10.0))
     x->ymax = x->ymin * 100.0;
   x->off_top = x->ymax * 1e3;
@@ -241,18 +229,24 @@ static int write_exclusion_data(exclusion_ctx *x, const char *path, dip_error *e
   return close_out(fp, path, err);
 }
 
+/* Distinguishable line colours (gnuplot's default fifth colour, yellow, is hard to see). */
+static const char *const entry_colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
+                                           "#ff7f0e", "#000000", "#8c564b", "#e377c2"};
+#define N_ENTRY_COLORS (sizeof entry_colors / sizeof *entry_colors)
+
 static void exclusion_panel(FILE *gp, const exclusion_ctx *x, size_t f, const char *dat) {
   const reduce_cube *c = x->c;
   fprintf(gp, "set title '%s'\n", coupling_title(c->flavors[f]));
   fprintf(gp, "plot ");
   for (size_t e = 0; e < c->n_entries; e++) {
     size_t block = f * c->n_entries + e;
-    fprintf(gp, "'%s' index %zu using 1:2 with lines lw 2 lc %zu dt 1 title '%s' noenhanced, \\\n"
-                "     '' index %zu using 1:3 with lines lw 2 lc %zu dt 2 notitle, \\\n",
-            dat, block, e + 1, c->entries[e], block, e + 1);
+    const char *color = entry_colors[e % N_ENTRY_COLORS];
+    fprintf(gp, "'%s' index %zu using 1:2 with lines lw 2 lc rgb '%s' dt 1 title '%s' noenhanced, \\\n"
+                "     '' index %zu using 1:3 with lines lw 2 lc rgb '%s' dt 2 notitle, \\\n",
+            dat, block, color, c->entries[e], block, color);
     if (x->has_lower[e * c->n_flavors + f])
-      fprintf(gp, "     '' index %zu using 1:4 with lines lw 2 lc %zu dt 2 notitle, \\\n", block,
-              e + 1);
+      fprintf(gp, "     '' index %zu using 1:4 with lines lw 2 lc rgb '%s' dt 2 notitle, \\\n",
+              block, color);
   }
   fprintf(gp, "     NaN with lines lw 2 lc rgb 'black' dt 1 title '1 dof', \\\n"
               "     NaN with lines lw 2 lc rgb 'black' dt 2 title '2 dof'\n");
@@ -267,8 +261,8 @@ static void exclusion_body(FILE *gp, const void *ctx, const char *dat) {
   fprintf(gp, "reset\nset logscale xy\nset format x '10^{%%L}'\nset format y '10^{%%L}'\n");
   fprintf(gp, "set xrange [%.6e:%.6e]\nset yrange [%.6e:%.6e]\n", xmin, xmax, x->ymin, x->ymax);
   fprintf(gp, "set xlabel 'm_4 [MeV]'\nset ylabel 'μ_{ℓ4} upper limit [μ_B]'\n");
-  fprintf(gp, "set grid xtics ytics mxtics lc rgb '#dddddd'\nset key top left box opaque "
-              "font ',9' spacing 1.1\nset clip two\n");
+  fprintf(gp, "set grid xtics ytics mxtics lc rgb '#dddddd'\nset key top left Left reverse box opaque "
+              "font ',8' samplen 2 spacing 1.0\nset clip two\n");
   for (size_t s = 0; s < sizeof reach_sources / sizeof *reach_sources; s++) {
     double reach = plot_m4_reach(reach_sources[s].energy_MeV,
                                  PLOT_REACH_RECOIL_KEV / DIP_KEV_PER_MEV);

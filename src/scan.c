@@ -18,6 +18,10 @@
  * Results do not depend on the number of ranks or the order of completion: each unit is computed
  * from the configuration alone and written to its own hyperslab.
  *
+ * Cost accounting.  Every HDF5/journal call and every MPI call of the run is bracketed by
+ * MPI_Wtime (a few per unit, negligible next to a unit), so the final report can say which
+ * fraction of the ranks' time went to I/O and to communication (scan_report).
+ *
  * Stop.  On the first SIGTERM/SIGUSR1/SIGINT rank 0 stops handing out units (empty replies);
  * a worker that got the signal finishes its current unit, skips the rest of its batch and tells
  * rank 0, which then stops everyone.  Units in flight are finished and journaled; the others stay
@@ -30,6 +34,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 enum { TAG_REQUEST = 11, TAG_BATCH = 12 };
@@ -98,7 +103,22 @@ typedef struct run_state {
   size_t batch_size;
   size_t computed;         /* units computed by this rank */
   double t_start, t_sync;
+  double t_open;           /* when this rank started opening the output */
+  double cpu_open;         /* its CPU time then */
+  double io, mpi;          /* seconds this rank spent in I/O and in MPI calls */
 } run_state;
+
+static double cpu_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Time spent since t0 into *acc; the expression's status passes through. */
+static int timed(double *acc, double t0, int status) {
+  *acc += MPI_Wtime() - t0;
+  return status;
+}
 
 static int run_unit(run_state *st, size_t unit, dip_error *err) {
   const scan_config *cfg = st->cfg;
@@ -114,12 +134,13 @@ static int run_unit(run_state *st, size_t unit, dip_error *err) {
     return dip_error_prefix(err, "rank %d: unit (%s, %s, m4 = %g MeV)", st->rank, label,
                             coupling_name(cfg->couplings[f]), cfg->m4[m]);
   }
-  DIP_TRY(cube_write_unit(&st->out, unit, st->chi2, &s, err));
+  double t0 = MPI_Wtime();
+  DIP_TRY(timed(&st->io, t0, cube_write_unit(&st->out, unit, st->chi2, &s, err)));
   st->computed++;
   double now = MPI_Wtime();
   if (now - st->t_sync >= SYNC_SECONDS) {
     st->t_sync = now;
-    DIP_TRY(cube_sync(&st->out, err));
+    DIP_TRY(timed(&st->io, now, cube_sync(&st->out, err)));
   }
   return DIP_SUCCESS;
 }
@@ -200,12 +221,13 @@ static void print_progress(run_state *st, master *ms, int force) {
 
 /* Answer every pending request. */
 static void serve_requests(run_state *st, master *ms) {
+  double t0 = MPI_Wtime();
   for (;;) {
     int flag = 0;
     MPI_Status probe;
     MPI_Iprobe(MPI_ANY_SOURCE, TAG_REQUEST, st->comm, &flag, &probe);
     if (!flag)
-      return;
+      break;
     uint64_t req[2];
     MPI_Recv(req, 2, MPI_UINT64_T, probe.MPI_SOURCE, TAG_REQUEST, st->comm, MPI_STATUS_IGNORE);
     ms->reported += (size_t)req[0];
@@ -216,6 +238,7 @@ static void serve_requests(run_state *st, master *ms) {
     if (n == 0)
       ms->active_workers--;
   }
+  st->mpi += MPI_Wtime() - t0;
 }
 
 static void idle_wait(void) {
@@ -250,9 +273,11 @@ static int run_worker(run_state *st, dip_error *err) {
   uint64_t req[2] = {0, 0};
   MPI_Status status;
   int n = 0;
+  double t0 = MPI_Wtime();
   MPI_Send(req, 2, MPI_UINT64_T, 0, TAG_REQUEST, st->comm);
   MPI_Recv(st->batch, (int)st->batch_size, MPI_UINT64_T, 0, TAG_BATCH, st->comm, &status);
   MPI_Get_count(&status, MPI_UINT64_T, &n);
+  st->mpi += MPI_Wtime() - t0;
   size_t finished_since_request = 0;
   while (n > 0) {
     int stopping = scan_stop_requested();
@@ -260,15 +285,19 @@ static int run_worker(run_state *st, dip_error *err) {
     req[1] = stopping ? REQUEST_STOPPING : 0;
     finished_since_request = 0;
     MPI_Request pending[2];
+    t0 = MPI_Wtime();
     MPI_Isend(req, 2, MPI_UINT64_T, 0, TAG_REQUEST, st->comm, &pending[0]);
     MPI_Irecv(st->next, (int)st->batch_size, MPI_UINT64_T, 0, TAG_BATCH, st->comm, &pending[1]);
+    st->mpi += MPI_Wtime() - t0;
     for (int i = 0; i < n && !stopping && !scan_stop_requested(); i++) {
       DIP_TRY(run_unit(st, (size_t)st->batch[i], err));
       finished_since_request++;
     }
     MPI_Status got[2];
+    t0 = MPI_Wtime();
     MPI_Waitall(2, pending, got);
     MPI_Get_count(&got[1], MPI_UINT64_T, &n);
+    st->mpi += MPI_Wtime() - t0;
     uint64_t *swap = st->batch;
     st->batch = st->next;
     st->next = swap;
@@ -290,10 +319,15 @@ static size_t choose_batch(const scan_config *cfg, size_t pending, int size) {
 static int prepare_output(run_state *st, const cube_meta *meta, int restart, scan_report *rep,
                           dip_error *err) {
   int status = DIP_SUCCESS;
+  double t0 = st->t_open = MPI_Wtime();
+  st->cpu_open = cpu_seconds();
   if (st->rank == 0)
     status = cube_prepare(st->cfg, meta, restart, &rep->resume, err);
+  st->io += MPI_Wtime() - t0;
   DIP_TRY(scan_agree(status, err, st->comm));
+  t0 = MPI_Wtime();
   status = cube_open(&st->out, st->cfg, meta, st->comm, err);
+  st->io += MPI_Wtime() - t0;
   if (scan_agree(status, err, st->comm) != DIP_SUCCESS) {
     cube_close(&st->out, 0, st->size, NULL);
     return err->status;
@@ -320,12 +354,29 @@ static int plan_work(run_state *st, master *ms, scan_report *rep, dip_error *err
   return scan_agree(status, err, st->comm);
 }
 
+/* Sum of every rank's I/O and MPI seconds, ranks x the wall time since opening the output, and
+ * the largest peak RSS of any rank. */
+static void account(run_state *st, scan_report *rep) {
+  double t_end = MPI_Wtime(), mine[3] = {st->io, st->mpi, cpu_seconds() - st->cpu_open};
+  double all[3] = {0.0, 0.0, 0.0};
+  MPI_Allreduce(mine, all, 3, MPI_DOUBLE, MPI_SUM, st->comm);
+  rep->io_seconds = all[0];
+  rep->mpi_seconds = all[1];
+  rep->cpu_seconds = all[2];
+  rep->rank_seconds = (t_end - st->t_open) * st->size;
+  struct rusage usage;
+  long rss = getrusage(RUSAGE_SELF, &usage) == 0 ? usage.ru_maxrss : 0;
+  MPI_Allreduce(&rss, &rep->peak_rss_kb, 1, MPI_LONG, MPI_MAX, st->comm);
+}
+
 static int finish(run_state *st, master *ms, scan_report *rep, dip_error *err) {
   unsigned long long mine = st->computed, all = 0;
+  double t0 = MPI_Wtime();
   MPI_Reduce(&mine, &all, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, 0, st->comm);
   int complete = st->rank == 0 && ms->before + (size_t)all == rep->units_total;
   MPI_Bcast(&complete, 1, MPI_INT, 0, st->comm);
   MPI_Bcast(&all, 1, MPI_UNSIGNED_LONG_LONG, 0, st->comm);
+  st->mpi += MPI_Wtime() - t0;
   rep->units_computed = (size_t)all;
   rep->seconds = MPI_Wtime() - st->t_start;
   rep->points_per_second =
@@ -335,8 +386,12 @@ static int finish(run_state *st, master *ms, scan_report *rep, dip_error *err) {
     ms->reported = (size_t)all - st->computed;
     print_progress(st, ms, 1);
   }
+  t0 = MPI_Wtime();
   int status = cube_close(&st->out, complete, st->size, err);
-  return scan_agree(status, err, st->comm);
+  st->io += MPI_Wtime() - t0;
+  status = scan_agree(status, err, st->comm);
+  account(st, rep);
+  return status;
 }
 
 int scan_run(const scan_config *cfg, const cube_meta *meta, int restart,

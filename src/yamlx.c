@@ -369,11 +369,8 @@ int yamlx_to_enum(const yamlx_doc *doc, const yamlx_node *node, const char *what
       *out = (int)i;
       return DIP_SUCCESS;
     }
-  char list[512] = "";
-  for (size_t i = 0; i < n_allowed; i++) {
-    size_t used = strlen(list);
-    snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", allowed[i]);
-  }
+  char list[512];
+  dip_join(allowed, n_allowed, list, sizeof list);
   return yamlx_error(doc, node, err, "'%s' must be one of: %s (got '%s')", what, list, s);
 }
 
@@ -461,11 +458,8 @@ int yamlx_check_keys(const yamlx_doc *doc, const yamlx_node *map, const char *co
       j++;
     if (j < n_allowed)
       continue;
-    char list[768] = "";
-    for (size_t k = 0; k < n_allowed; k++) {
-      size_t used = strlen(list);
-      snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "", allowed[k]);
-    }
+    char list[768];
+    dip_join(allowed, n_allowed, list, sizeof list);
     return yamlx_error(doc, map->keys[i], err, "unknown key '%s' in %s; allowed keys: %s", key,
                        context, list);
   }

@@ -9,9 +9,11 @@ if [ "$(id -u)" = 0 ]; then  # Open MPI refuses root without these (infra.md §3
 fi
 export HDF5_USE_FILE_LOCKING=FALSE
 mkdir -p results
+rm -rf results/demo_plots  # plots of an earlier demo would be listed as if new
 t0=$(date +%s.%N)
-echo "dipscan demo: mpirun -np $np bin/dipscan scan scans/demo.yaml"
-mpirun -np "$np" bin/dipscan scan scans/demo.yaml
+# --restart: the demo always recomputes its own cube (a resumed or stale results/demo.h5 is replaced).
+echo "dipscan demo: mpirun -np $np bin/dipscan scan scans/demo.yaml --restart"
+mpirun -np "$np" bin/dipscan scan scans/demo.yaml --restart
 bin/dipscan limits results/demo.h5 --csv results/demo_limits.csv --plot results/demo_plots
 t1=$(date +%s.%N)
 printf 'dipscan demo: done in %.1f s on %s cores\n' "$(echo "$t1 - $t0" | bc)" "$np"

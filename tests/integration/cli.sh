@@ -48,3 +48,16 @@ l2=$("$bin" limit --experiment xenonnt_sr0 --m4 0.01,0.2 --data asimov --dof 2 |
 awk -v a="$l1" -v b="$l2" 'BEGIN { exit !(b > a) }' && echo "PASS $suite: 2-dof limit (4.605) weaker than 1-dof (2.706) at Asimov minimum" ||
   echo "FAIL $suite: 2-dof limit weaker than 1-dof ($l2 vs $l1)"
 rm -f /tmp/dipscan-cli.$$ /tmp/dipscan-r1.$$ /tmp/dipscan-r3.$$ /tmp/dipscan-l.$$
+# Every bad-card fixture through the CLI: exit 1, one message naming FILE:LINE:COL, nothing on stdout.
+root=${DIPSCAN_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+for card in "$root"/tests/data/bad_cards/*.yaml; do
+  name=$(basename "$card" .yaml)
+  "$bin" rates --experiment "$card" >/tmp/dipscan-bc-out.$$ 2>/tmp/dipscan-bc-err.$$; rc=$?
+  if [ "$rc" = 1 ] && [ ! -s /tmp/dipscan-bc-out.$$ ] && [ "$(wc -l </tmp/dipscan-bc-err.$$)" = 1 ] &&
+     grep -q "$(basename "$card"):[0-9]*:[0-9]*: " /tmp/dipscan-bc-err.$$; then
+    echo "PASS $suite: bad card $name -> exit 1, one line with file:line:col"
+  else
+    echo "FAIL $suite: bad card $name (exit $rc: $(head -c 300 /tmp/dipscan-bc-err.$$))"
+  fi
+done
+rm -f /tmp/dipscan-bc-out.$$ /tmp/dipscan-bc-err.$$

@@ -64,7 +64,9 @@ teardown_check() {
   local t0=$SECONDS alive="" p
   "$root/tests/slurm/cluster.sh" down "$cluster"
   for p in $daemon_pids; do
-    if [ -r "/proc/$p/stat" ] && [ "$(awk '{print $3}' "/proc/$p/stat")" != Z ]; then alive="$alive $p"; fi
+    # Still a live daemon of ours: not a zombie, and still munged/slurmctld/slurmd (not a reused PID).
+    if [ -r "/proc/$p/stat" ] && [ "$(awk '{print $3}' "/proc/$p/stat")" != Z ] &&
+       grep -qxE 'munged|slurmctld|slurmd' "/proc/$p/comm" 2>/dev/null; then alive="$alive $p($(cat "/proc/$p/comm" 2>/dev/null))"; fi
   done
   if [ -z "$alive" ] && [ ! -e "$cluster" ]; then
     pass "teardown in $((SECONDS - t0)) s: daemons (${daemon_pids% }) gone, scratch removed"

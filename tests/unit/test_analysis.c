@@ -129,6 +129,11 @@ static void test_asimov_unit(void) {
   status = analysis_eval_unit(an, 0, COUPLING_UNIVERSAL, 0.01, &s.mu_limit, 1, at_limit, &s2, &err);
   test_abs(at_limit[0] - s.chi2_min, analysis_threshold_1dof(an), 1e-6,
            "chi^2 at the limit = chi^2_min + 2.706");
+  double far[2] = {1e-6, 1e-3}, chi2_far[2];
+  status = analysis_eval_unit(an, 0, COUPLING_UNIVERSAL, 0.001, far, 2, chi2_far, &s, &err);
+  test_true(status == DIP_SUCCESS && chi2_far[0] > 1e9 && chi2_far[1] > chi2_far[0] &&
+                isfinite(chi2_far[1]),
+            "mu far above the data (1e-6, 1e-3 mu_B): finite, huge, increasing chi^2, no error");
   status = analysis_eval_unit(an, 0, COUPLING_UNIVERSAL, 5.0, mu, 4, chi2, &s, &err);
   test_true(status == DIP_SUCCESS && isinf(s.mu_limit) && s.signal_total == 0,
             "m4 above every endpoint: no signal, limit +inf, no NaN");
