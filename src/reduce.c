@@ -497,10 +497,13 @@ int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *p
         const double *v = dof == 1 ? r->mu_1dof : r->mu_2dof_upper;
         for (size_t m = 0; m < c->n_m4; m++) {
           size_t unit = reduce_unit(c, e, f, m);
-          if (!c->done[unit] || isnan(v[unit]))
+          /* 2 dof, no allowed mu at this m4 (the data prefer a signal at another m4): written
+           * as 0, "every mu >= 0 excluded", as `dipscan limit --dof 2` does. */
+          int all_excluded = dof == 2 && isnan(v[unit]) && isfinite(r->chi2_row_min[unit]);
+          if (!c->done[unit] || (isnan(v[unit]) && !all_excluded))
             continue;
           char mu[32];
-          format_mu(mu, sizeof mu, v[unit]);
+          format_mu(mu, sizeof mu, all_excluded ? 0.0 : v[unit]);
           fprintf(fp, "%s,%s,%.6g,%s,%.4g,%zu,%s\n", c->entries[e], c->flavors[f], c->m4[m],
                   c->data[0] ? c->data : "unknown", r->cl, dof, mu);
         }

@@ -296,7 +296,7 @@ static void check_csv(const reduce_result *r, const reduce_cube *c) {
   int header_ok = fp && fgets(line, sizeof line, fp) &&
                   !strcmp(line, "experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB\n");
   test_true(header_ok, "CSV header");
-  size_t rows = 0, bad = 0, inf_rows = 0;
+  size_t rows = 0, bad = 0, inf_rows = 0, zero_rows = 0;
   while (fp && fgets(line, sizeof line, fp)) {
     char exp[32], fl[32], data[32], mu_text[64];
     double m4, cl;
@@ -313,16 +313,19 @@ static void check_csv(const reduce_result *r, const reduce_cube *c) {
     size_t u = reduce_unit(c, e, f, m < NM ? m : 0);
     double want = dof == 1 ? r->mu_1dof[u] : r->mu_2dof_upper[u];
     inf_rows += isinf(mu);
+    zero_rows += dof == 2 && mu == 0.0 && isnan(want);
     bad += m == NM || strcmp(data, "asimov") || cl != 0.9 ||
-           !(isinf(want) ? isinf(mu) : fabs(mu / want - 1.0) < 1e-6);
+           !(isnan(want) ? (dof == 2 && mu == 0.0)
+                         : isinf(want) ? isinf(mu) : fabs(mu / want - 1.0) < 1e-6);
     rows++;
   }
   if (fp)
     fclose(fp);
   remove(path);
-  /* 18 finished units at 1 dof; at 2 dof minus the 3 rows of A+B with c_m > 4.605 (m = 0, 4 of e;
-   * m = 0 of mu). */
-  test_true(rows == 18 + 15 && bad == 0, "CSV round-trips (rows, units, values)");
+  /* 18 finished units at 1 dof and 18 at 2 dof; the 3 rows of A+B with c_m > 4.605 (m = 0, 4 of e;
+   * m = 0 of mu) have no allowed mu and are written as 0. */
+  test_true(rows == 18 + 18 && bad == 0, "CSV round-trips (rows, units, values)");
+  test_true(zero_rows == 3, "CSV writes 0 where every mu is excluded at 2 dof");
   test_true(inf_rows == 2, "CSV writes inf for no sensitivity (1 and 2 dof)");
 }
 
