@@ -33,6 +33,10 @@ typedef struct analysis_options {
 
 void analysis_options_default(analysis_options *opt);
 
+/* Capacity of unit_summary.nuisances: alpha_s per solar source (8 at most) plus every card's
+ * background components in a joint fit. */
+#define ANALYSIS_MAX_NUISANCES 32
+
 typedef struct unit_summary {
   double mu_limit;     /* 1-dof limit [mu_B] (root-found); +INFINITY when no signal can reach the window */
   double mu_best;      /* best-fit mu >= 0 [mu_B] */
@@ -41,6 +45,10 @@ typedef struct unit_summary {
   double signal_total; /* unit-coupling signal counts summed over the entry's bins (per mu_B^2) */
   long n_profiles;     /* profiled chi^2 evaluations spent */
   long n_fallbacks;    /* profiles where Newton failed and the fallback minimiser was used */
+  size_t n_nuisances;  /* nuisances of the entry (chi2_n_nuisances) */
+  double nuisances[ANALYSIS_MAX_NUISANCES]; /* profiled relative normalisations at mu_best, in
+                                 chi2.h order (alpha_s per included source, then each card's beta_j);
+                                 slots >= n_nuisances are NaN */
 } unit_summary;
 
 typedef struct analysis analysis;
@@ -51,10 +59,16 @@ int analysis_init(analysis **out, const char *data_dir, const analysis_options *
 void analysis_free(analysis *an);
 
 /* Add an entry = the cards with indices idx[0..n) fitted jointly (n == 1: a single experiment).
- * Its name is the card names joined with '+'.  Returns the entry index in *entry. */
+ * Its name is the card names joined with '+'.  Returns the entry index in *entry.  Refused
+ * (DIP_EINVAL) when the entry would have more than ANALYSIS_MAX_NUISANCES nuisances. */
 int analysis_add_entry(analysis *an, const size_t *idx, size_t n, size_t *entry, dip_error *err);
 size_t analysis_n_entries(const analysis *an);
 const char *analysis_entry_name(const analysis *an, size_t entry);
+/* Name of nuisance p of an entry (p < the entry's n_nuisances) into out[n]: "alpha_<source>"
+ * (solar source name, e.g. alpha_pp, alpha_7Be), then "beta_<card>_<component>" for each card's
+ * background components.  DIP_EINVAL for p out of range or a name longer than n - 1. */
+int analysis_nuisance_name(const analysis *an, size_t entry, size_t p, char *out, size_t n);
+size_t analysis_n_nuisances(const analysis *an, size_t entry);
 /* Checksum of each card file (for provenance), and the card names. */
 size_t analysis_n_cards(const analysis *an);
 const char *analysis_card_name(const analysis *an, size_t card);

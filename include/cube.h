@@ -6,18 +6,23 @@
  *   /axes/flavor     [F] fixed-length strings (universal, e, mu, tau)
  *   /axes/m4         [M] MeV            (attribute units = "MeV")
  *   /axes/mu         [U] Bohr magnetons (attribute units = "mu_B")
+ *   /axes/nuisance   [E][N] fixed-length strings, N = ANALYSIS_MAX_NUISANCES: names of the entry's
+ *                    nuisances (alpha_<source>, beta_<card>_<component>; "" = unused slot)
  *   /chi2            [E][F][M][U]  profiled chi^2 (nuisances profiled at every point)
  *   /limits/mu_1dof  [E][F][M]     root-found 1-dof limit at the file's cl/threshold (+inf: none)
  *   /limits/chi2_min [E][F][M]     profiled chi^2 at the best fit mu_best >= 0
  *   /limits/mu_best  [E][F][M]     best-fit mu
  *   /units/chi2_zero, /units/signal_total [E][F][M]   chi^2 at mu = 0; unit-coupling signal counts
  *   /units/n_profiles, /units/n_fallbacks [E][F][M]   int64 cost diagnostics
+ *   /units/nuisances_best [E][F][M][N]  nuisances (relative normalisations, see chi2.h) profiled
+ *                    cold at mu_best, per unit; NaN in unused slots and unfinished units
  *   /done            [E][F][M]     uint8, 1 = unit finished (mirrors the journal)
  * Root attributes: config (resolved text), config_hash, dipscan_version, card_names[],
  * card_checksums[], mu_unit, m4_unit, xsec_normalisation, cl, threshold, threshold_delta_chi2,
  * data, electrons, split, solar_model, start_time, end_time ("" while incomplete), status
  * ("running" | "stopped" | "complete"), ranks (of the last run), runs (number of runs).
- * The best-fit nuisances are not stored: analysis.h does not expose them.
+ * Nuisances are stored per unit at the best fit only (not per mu point: that would multiply the
+ * file by up to N = 32 for little use; the profile at any mu is cheap to recompute).
  *
  * Crash safety.  The file is created collectively under NAME.partial, closed, and renamed, so a
  * file named NAME always has complete metadata.  During the scan only raw data is written
@@ -28,7 +33,8 @@
  * The journal — not /done — says which units are finished: resume (cube_prepare, rank 0, serial)
  * keeps the valid records whose chi^2 row still hashes right, rewrites the journal with exactly
  * those, rewrites /done and the summaries from them, and resets (NaN / 0) every other unit,
- * including rows half-written when the job died.  cube_sync() fdatasyncs the journal.
+ * including rows half-written when the job died (their nuisances_best rows too).  cube_sync()
+ * fdatasyncs the journal.
  */
 #ifndef DIPSCAN_CUBE_H
 #define DIPSCAN_CUBE_H
@@ -49,6 +55,8 @@ typedef struct cube_meta {
   const char *const *card_checksums;   /* [n_cards], 16 hex digits each */
   size_t n_cards;
   const char *const *entry_names;      /* [config_n_entries] */
+  const char *const *nuisance_names;   /* [config_n_entries][ANALYSIS_MAX_NUISANCES] (NULL or ""
+                                          = unused slot); NULL = no names (all "") */
   double threshold_delta_chi2;         /* 1-dof threshold used for mu_1dof */
 } cube_meta;
 
@@ -62,7 +70,8 @@ typedef struct cube_resume_info {
 
 typedef struct cube {
   hid_t file;
-  hid_t chi2, mu_1dof, chi2_min, mu_best, chi2_zero, signal_total, n_profiles, n_fallbacks, done;
+  hid_t chi2, mu_1dof, chi2_min, mu_best, chi2_zero, signal_total, n_profiles, n_fallbacks,
+      nuisances, done;
   size_t n_entries, n_couplings, n_m4, n_mu;
   char config_hash[17];
   char *path;

@@ -286,7 +286,12 @@ static int entry_build(analysis *an, entry *e, const size_t *idx, size_t n, dip_
   }
   e->problem = (chi2_problem){.n_src = an->n_src, .src_sigma = an->src_sigma, .n_exp = n,
                               .exp = e->exp};
-  return chi2_workspace_alloc(&e->ws, &e->problem, err);
+  DIP_TRY(chi2_workspace_alloc(&e->ws, &e->problem, err));
+  if (chi2_n_nuisances(e->ws) > ANALYSIS_MAX_NUISANCES)
+    return dip_error_set(err, DIP_EINVAL,
+                         "entry %s has %zu nuisance parameters, more than the %d the output stores",
+                         e->name, chi2_n_nuisances(e->ws), ANALYSIS_MAX_NUISANCES);
+  return DIP_SUCCESS;
 }
 
 int analysis_add_entry(analysis *an, const size_t *idx, size_t n, size_t *entry_index,
@@ -311,6 +316,29 @@ int analysis_add_entry(analysis *an, const size_t *idx, size_t n, size_t *entry_
 size_t analysis_n_entries(const analysis *an) { return an->n_entries; }
 const char *analysis_entry_name(const analysis *an, size_t e) { return an->entries[e].name; }
 size_t analysis_n_cards(const analysis *an) { return an->n_cards; }
+size_t analysis_n_nuisances(const analysis *an, size_t e) {
+  return e < an->n_entries ? chi2_n_nuisances(an->entries[e].ws) : 0;
+}
+
+int analysis_nuisance_name(const analysis *an, size_t entry_index, size_t p, char *out, size_t n) {
+  if (entry_index >= an->n_entries || n == 0)
+    return DIP_EINVAL;
+  const entry *e = &an->entries[entry_index];
+  int len = -1;
+  if (p < an->n_src)
+    len = snprintf(out, n, "alpha_%s", an->sun.src[an->src_ids[p]].name);
+  for (size_t i = 0, q = an->n_src; len < 0 && i < e->n_cards; i++) {
+    const card *c = &an->cards[e->cards[i]].c;
+    if (p < q + c->n_bkg)
+      len = snprintf(out, n, "beta_%s_%s", c->name, c->bkg[p - q].name);
+    q += c->n_bkg;
+  }
+  if (len < 0 || (size_t)len >= n) {
+    out[0] = '\0';
+    return DIP_EINVAL;
+  }
+  return DIP_SUCCESS;
+}
 const char *analysis_card_name(const analysis *an, size_t c) { return an->cards[c].c.name; }
 const char *analysis_card_checksum(const analysis *an, size_t c) {
   return an->cards[c].c.checksum;
@@ -464,6 +492,20 @@ static int entry_set_signal(analysis *an, entry *e, dip_coupling coupling, doubl
   return DIP_SUCCESS;
 }
 
+/* The nuisances at the best fit: a cold re-profile at mu_best (limit_1dof leaves the workspace at
+ * whatever mu it evaluated last).  Only the nuisances are kept; chi2_min stays limit_1dof's. */
+static int profile_best_fit(chi2_workspace *ws, double mu_best, unit_summary *summary,
+                            dip_error *err) {
+  double chi2;
+  chi2_reset(ws);
+  DIP_TRY(chi2_profile(ws, mu_best, &chi2, err));
+  const double *x = chi2_nuisances(ws);
+  summary->n_nuisances = chi2_n_nuisances(ws);
+  for (size_t p = 0; p < ANALYSIS_MAX_NUISANCES; p++)
+    summary->nuisances[p] = p < summary->n_nuisances ? x[p] : NAN;
+  return DIP_SUCCESS;
+}
+
 int analysis_eval_unit(analysis *an, size_t entry_index, dip_coupling coupling, double m4_MeV,
                        const double *mu, size_t n_mu, double *chi2, unit_summary *summary,
                        dip_error *err) {
@@ -491,6 +533,7 @@ int analysis_eval_unit(analysis *an, size_t entry_index, dip_coupling coupling, 
   summary->mu_best = lim.mu_best;
   summary->chi2_min = lim.chi2_min;
   summary->chi2_zero = lim.chi2_zero;
+  DIP_TRY(profile_best_fit(e->ws, lim.mu_best, summary, err));
   summary->n_profiles = chi2_n_profiles(e->ws) - profiles0;
   summary->n_fallbacks = chi2_n_fallbacks(e->ws) - fallbacks0;
   return DIP_SUCCESS;

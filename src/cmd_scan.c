@@ -86,7 +86,25 @@ static int build_analysis(const scan_config *cfg, analysis **an, dip_error *err)
 
 typedef struct meta_store {
   const char *card_names[64], *card_checksums[64], *entry_names[128];
+  char nuisance_text[128 * ANALYSIS_MAX_NUISANCES][64];
+  const char *nuisance_names[128 * ANALYSIS_MAX_NUISANCES];
 } meta_store;
+
+/* Names of every entry's nuisances, "" for unused slots. */
+static int fill_nuisance_names(const analysis *an, meta_store *ms, dip_error *err) {
+  for (size_t e = 0; e < analysis_n_entries(an); e++)
+    for (size_t p = 0; p < ANALYSIS_MAX_NUISANCES; p++) {
+      size_t slot = e * ANALYSIS_MAX_NUISANCES + p;
+      char *name = ms->nuisance_text[slot];
+      name[0] = '\0';
+      if (p < analysis_n_nuisances(an, e) &&
+          analysis_nuisance_name(an, e, p, name, sizeof ms->nuisance_text[slot]) != DIP_SUCCESS)
+        return dip_error_set(err, DIP_EINVAL, "entry %s: nuisance %zu has no name that fits",
+                             analysis_entry_name(an, e), p);
+      ms->nuisance_names[slot] = name;
+    }
+  return DIP_SUCCESS;
+}
 
 static int fill_meta(const analysis *an, cube_meta *meta, meta_store *ms, dip_error *err) {
   size_t n_cards = analysis_n_cards(an), n_entries = analysis_n_entries(an);
@@ -103,6 +121,8 @@ static int fill_meta(const analysis *an, cube_meta *meta, meta_store *ms, dip_er
   meta->card_checksums = ms->card_checksums;
   meta->n_cards = n_cards;
   meta->entry_names = ms->entry_names;
+  meta->nuisance_names = ms->nuisance_names;
+  DIP_TRY(fill_nuisance_names(an, ms, err));
   meta->threshold_delta_chi2 = analysis_threshold_1dof(an);
   return DIP_SUCCESS;
 }

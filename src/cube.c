@@ -33,6 +33,7 @@ static const char xsec_convention[] =
     "m_e/(2E)) + m4^4 (T - m_e)/(8 E^2 T^2 m_e^2)]; mu is the transition moment in mu_B "
     "(XENONnT normalisation, not d = mu/2)";
 
+#define NUISANCES_DATASET "units/nuisances_best"
 static const char *const summary_names[] = {"limits/mu_1dof", "limits/chi2_min",
                                             "limits/mu_best", "units/chi2_zero",
                                             "units/signal_total"};
@@ -229,6 +230,30 @@ static int create_number_axis(hid_t axes, const char *name, const double *v, siz
   return rc;
 }
 
+/* /axes/nuisance [E][ANALYSIS_MAX_NUISANCES]: the names of /units/nuisances_best's last index
+ * ("" for unused slots; all "" when the metadata carries no names). */
+static int create_nuisance_axis(hid_t axes, const cube_meta *meta, size_t n_entries, int rank) {
+  size_t n = n_entries * ANALYSIS_MAX_NUISANCES;
+  const char **names = calloc(n ? n : 1, sizeof *names);
+  if (!names)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    names[i] = meta->nuisance_names && meta->nuisance_names[i] ? meta->nuisance_names[i] : "";
+  size_t width = max_length(names, n);
+  char *buf = pack_strings(names, n, width);
+  hid_t t = string_type(width);
+  hsize_t dims[2] = {n_entries, ANALYSIS_MAX_NUISANCES};
+  hid_t d = buf && t >= 0 ? create_dataset(axes, "nuisance", t, 2, dims, NULL) : -1;
+  int ok = d >= 0 && (rank != 0 || H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
+  if (d >= 0)
+    H5Dclose(d);
+  if (t >= 0)
+    H5Tclose(t);
+  free(buf);
+  free(names);
+  return ok ? 0 : -1;
+}
+
 static int create_axes(hid_t file, const scan_config *cfg, const cube_meta *meta, int rank) {
   const char *flavors[N_COUPLINGS];
   for (size_t f = 0; f < cfg->n_couplings; f++)
@@ -239,7 +264,8 @@ static int create_axes(hid_t file, const scan_config *cfg, const cube_meta *meta
                                       config_n_entries(cfg), rank) == 0 &&
                    create_string_axis(axes, "flavor", flavors, cfg->n_couplings, rank) == 0 &&
                    create_number_axis(axes, "m4", cfg->m4, cfg->n_m4, "MeV", rank) == 0 &&
-                   create_number_axis(axes, "mu", cfg->mu, cfg->n_mu, "mu_B", rank) == 0
+                   create_number_axis(axes, "mu", cfg->mu, cfg->n_mu, "mu_B", rank) == 0 &&
+                   create_nuisance_axis(axes, meta, config_n_entries(cfg), rank) == 0
                ? 0
                : -1;
   if (axes >= 0)
@@ -254,13 +280,15 @@ static int create_results(hid_t file, const scan_config *cfg) {
   const uint8_t zero8 = 0;
   hid_t g1 = H5Gcreate2(file, "limits", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   hid_t g2 = H5Gcreate2(file, "units", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  hid_t ds[N_SUMMARY_DOUBLES + 4];
+  hid_t ds[N_SUMMARY_DOUBLES + 5];
   int n = 0;
   ds[n++] = create_dataset(file, "chi2", H5T_NATIVE_DOUBLE, 4, dims, &nan);
   for (int i = 0; i < N_SUMMARY_DOUBLES; i++)
     ds[n++] = create_dataset(file, summary_names[i], H5T_NATIVE_DOUBLE, 3, dims, &nan);
   ds[n++] = create_dataset(file, "units/n_profiles", H5T_NATIVE_INT64, 3, dims, &zero64);
   ds[n++] = create_dataset(file, "units/n_fallbacks", H5T_NATIVE_INT64, 3, dims, &zero64);
+  hsize_t nuisance_dims[4] = {dims[0], dims[1], dims[2], ANALYSIS_MAX_NUISANCES};
+  ds[n++] = create_dataset(file, NUISANCES_DATASET, H5T_NATIVE_DOUBLE, 4, nuisance_dims, &nan);
   ds[n++] = create_dataset(file, "done", H5T_NATIVE_UINT8, 3, dims, &zero8);
   int rc = g1 >= 0 && g2 >= 0 ? 0 : -1;
   for (int i = 0; i < n; i++) {
@@ -357,6 +385,7 @@ static int open_datasets(cube *c, dip_error *err) {
     H5TRY(*doubles[i] = H5Dopen2(c->file, summary_names[i], H5P_DEFAULT), summary_names[i]);
   H5TRY(c->n_profiles = H5Dopen2(c->file, "units/n_profiles", H5P_DEFAULT), "open n_profiles");
   H5TRY(c->n_fallbacks = H5Dopen2(c->file, "units/n_fallbacks", H5P_DEFAULT), "open n_fallbacks");
+  H5TRY(c->nuisances = H5Dopen2(c->file, NUISANCES_DATASET, H5P_DEFAULT), "open nuisances_best");
   H5TRY(c->done = H5Dopen2(c->file, "done", H5P_DEFAULT), "open /done");
   return DIP_SUCCESS;
 }
@@ -448,7 +477,7 @@ int cube_open(cube *c, const scan_config *cfg, const cube_meta *meta, MPI_Comm c
               dip_error *err) {
   memset(c, 0, sizeof *c);
   c->file = c->chi2 = c->mu_1dof = c->chi2_min = c->mu_best = c->chi2_zero = c->signal_total =
-      c->n_profiles = c->n_fallbacks = c->done = -1;
+      c->n_profiles = c->n_fallbacks = c->nuisances = c->done = -1;
   c->journal_fd = -1;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   MPI_Comm_rank(comm, &c->rank);
@@ -476,12 +505,13 @@ int cube_open(cube *c, const scan_config *cfg, const cube_meta *meta, MPI_Comm c
   return DIP_SUCCESS;
 }
 
-/* Select element `unit` of a [E][F][M] dataset, or the chi^2 row of it in [E][F][M][U]. */
-static hid_t unit_space(hid_t dset, const cube *c, size_t unit, int row) {
+/* Select element `unit` of a [E][F][M] dataset (row_len 0), or its row of row_len values in an
+ * [E][F][M][row_len] dataset (/chi2: U, /units/nuisances_best: ANALYSIS_MAX_NUISANCES). */
+static hid_t unit_space(hid_t dset, const cube *c, size_t unit, size_t row_len) {
   hid_t space = H5Dget_space(dset);
   size_t m = unit % c->n_m4, f = (unit / c->n_m4) % c->n_couplings,
          e = unit / (c->n_m4 * c->n_couplings);
-  hsize_t start[4] = {e, f, m, 0}, count[4] = {1, 1, 1, row ? c->n_mu : 1};
+  hsize_t start[4] = {e, f, m, 0}, count[4] = {1, 1, 1, row_len ? row_len : 1};
   if (space >= 0 && H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) < 0) {
     H5Sclose(space);
     return -1;
@@ -489,10 +519,10 @@ static hid_t unit_space(hid_t dset, const cube *c, size_t unit, int row) {
   return space;
 }
 
-static int write_unit_value(hid_t dset, const cube *c, size_t unit, int row, hid_t type,
+static int write_unit_value(hid_t dset, const cube *c, size_t unit, size_t row_len, hid_t type,
                             const void *buf) {
-  hsize_t n = row ? c->n_mu : 1;
-  hid_t fspace = unit_space(dset, c, unit, row), mspace = H5Screate_simple(1, &n, NULL);
+  hsize_t n = row_len ? row_len : 1;
+  hid_t fspace = unit_space(dset, c, unit, row_len), mspace = H5Screate_simple(1, &n, NULL);
   int rc = fspace >= 0 && mspace >= 0 &&
                    H5Dwrite(dset, type, mspace, fspace, H5P_DEFAULT, buf) >= 0
                ? 0
@@ -506,7 +536,7 @@ static int write_unit_value(hid_t dset, const cube *c, size_t unit, int row, hid
 
 static int read_row(hid_t dset, const cube *c, size_t unit, double *row) {
   hsize_t n = c->n_mu;
-  hid_t fspace = unit_space(dset, c, unit, 1), mspace = H5Screate_simple(1, &n, NULL);
+  hid_t fspace = unit_space(dset, c, unit, c->n_mu), mspace = H5Screate_simple(1, &n, NULL);
   int rc = fspace >= 0 && mspace >= 0 &&
                    H5Dread(dset, H5T_NATIVE_DOUBLE, mspace, fspace, H5P_DEFAULT, row) >= 0
                ? 0
@@ -545,7 +575,13 @@ int cube_write_unit(cube *c, size_t unit, const double *chi2, const unit_summary
                                       c->signal_total};
   const int64_t np = s->n_profiles, nf = s->n_fallbacks;
   const uint8_t one = 1;
-  H5TRY(write_unit_value(c->chi2, c, unit, 1, H5T_NATIVE_DOUBLE, chi2), "write /chi2 row");
+  double nuisances[ANALYSIS_MAX_NUISANCES];
+  for (size_t p = 0; p < ANALYSIS_MAX_NUISANCES; p++)
+    nuisances[p] = p < s->n_nuisances ? s->nuisances[p] : NAN;
+  H5TRY(write_unit_value(c->chi2, c, unit, c->n_mu, H5T_NATIVE_DOUBLE, chi2), "write /chi2 row");
+  H5TRY(write_unit_value(c->nuisances, c, unit, ANALYSIS_MAX_NUISANCES, H5T_NATIVE_DOUBLE,
+                         nuisances),
+        "write /units/nuisances_best row");
   for (int i = 0; i < N_SUMMARY_DOUBLES; i++)
     H5TRY(write_unit_value(d[i], c, unit, 0, H5T_NATIVE_DOUBLE, &v[i]), summary_names[i]);
   H5TRY(write_unit_value(c->n_profiles, c, unit, 0, H5T_NATIVE_INT64, &np), "n_profiles");
@@ -578,7 +614,7 @@ int cube_close(cube *c, int complete, int n_ranks, dip_error *err) {
     c->journal_fd = -1;
   }
   hid_t *ds[] = {&c->chi2,         &c->mu_1dof,    &c->chi2_min,    &c->mu_best, &c->chi2_zero,
-                 &c->signal_total, &c->n_profiles, &c->n_fallbacks, &c->done};
+                 &c->signal_total, &c->n_profiles, &c->n_fallbacks, &c->nuisances, &c->done};
   for (size_t i = 0; i < sizeof ds / sizeof *ds; i++)
     if (*ds[i] >= 0) {
       H5Dclose(*ds[i]);
@@ -656,6 +692,7 @@ typedef struct unit_arrays {
   double *v[N_SUMMARY_DOUBLES];
   int64_t *n_profiles, *n_fallbacks;
   uint8_t *done;
+  double *nuisances;  /* [n][ANALYSIS_MAX_NUISANCES] */
 } unit_arrays;
 
 static void unit_arrays_free(unit_arrays *a) {
@@ -664,6 +701,7 @@ static void unit_arrays_free(unit_arrays *a) {
   free(a->n_profiles);
   free(a->n_fallbacks);
   free(a->done);
+  free(a->nuisances);
 }
 
 static int unit_arrays_io(hid_t file, unit_arrays *a, int writing) {
@@ -676,10 +714,10 @@ static int unit_arrays_io(hid_t file, unit_arrays *a, int writing) {
     if (d >= 0)
       H5Dclose(d);
   }
-  const char *names[3] = {"units/n_profiles", "units/n_fallbacks", "done"};
-  void *bufs[3] = {a->n_profiles, a->n_fallbacks, a->done};
-  hid_t types[3] = {H5T_NATIVE_INT64, H5T_NATIVE_INT64, H5T_NATIVE_UINT8};
-  for (int i = 0; i < 3; i++) {
+  const char *names[4] = {"units/n_profiles", "units/n_fallbacks", "done", NUISANCES_DATASET};
+  void *bufs[4] = {a->n_profiles, a->n_fallbacks, a->done, a->nuisances};
+  hid_t types[4] = {H5T_NATIVE_INT64, H5T_NATIVE_INT64, H5T_NATIVE_UINT8, H5T_NATIVE_DOUBLE};
+  for (int i = 0; i < 4; i++) {
     hid_t d = H5Dopen2(file, names[i], H5P_DEFAULT);
     rc |= d < 0 ? -1
           : writing ? H5Dwrite(d, types[i], H5S_ALL, H5S_ALL, H5P_DEFAULT, bufs[i])
@@ -697,7 +735,8 @@ static int unit_arrays_alloc(unit_arrays *a, size_t n, dip_error *err) {
       return DIP_ENOMEM;
   if (!(a->n_profiles = dip_calloc(n, sizeof(int64_t), err)) ||
       !(a->n_fallbacks = dip_calloc(n, sizeof(int64_t), err)) ||
-      !(a->done = dip_calloc(n, 1, err)))
+      !(a->done = dip_calloc(n, 1, err)) ||
+      !(a->nuisances = dip_calloc(n * ANALYSIS_MAX_NUISANCES, sizeof(double), err)))
     return DIP_ENOMEM;
   return DIP_SUCCESS;
 }
@@ -724,6 +763,8 @@ static void reset_unit(unit_arrays *a, size_t u) {
     a->v[i][u] = NAN;
   a->n_profiles[u] = a->n_fallbacks[u] = 0;
   a->done[u] = 0;
+  for (size_t p = 0; p < ANALYSIS_MAX_NUISANCES; p++)
+    a->nuisances[u * ANALYSIS_MAX_NUISANCES + p] = NAN;
 }
 
 static int row_is_empty(const double *row, size_t n) {
@@ -812,7 +853,7 @@ static int replay(cube *c, size_t n_units, cube_resume_info *info, dip_error *er
       status = dip_error_set(err, DIP_EHDF5, "%s: HDF5 error reading /chi2", path);
     else if (a.done[u] || !row_is_empty(row, c->n_mu)) {
       info->units_reset++;
-      if (write_unit_value(c->chi2, c, u, 1, H5T_NATIVE_DOUBLE, nan_row) < 0)
+      if (write_unit_value(c->chi2, c, u, c->n_mu, H5T_NATIVE_DOUBLE, nan_row) < 0)
         status = dip_error_set(err, DIP_EHDF5, "%s: HDF5 error resetting /chi2", path);
     }
     reset_unit(&a, u);

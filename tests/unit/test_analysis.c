@@ -1,11 +1,13 @@
 /*
  * test_analysis.c — the binned-rate pipeline on the shipped XENONnT card (issue 3 checks):
  * SM solar-nu counts, the stepping approximation, signal size and its m4 dependence, per-source
- * kinematic endpoints, coupling additivity, and the Asimov chi^2 at mu = 0.
+ * kinematic endpoints, coupling additivity, the Asimov chi^2 at mu = 0, and the best-fit nuisances
+ * (Asimov: all nominal; observed: reproducible and consistent with chi2_min).
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "analysis.h"
 #include "card.h"
@@ -140,6 +142,69 @@ static void test_asimov_unit(void) {
   analysis_free(an);
 }
 
+/* Asimov data at m4 = 0.01 MeV: the best fit is mu = 0 at nominal nuisances; names in chi2.h order. */
+static void test_asimov_nuisances(void) {
+  analysis *an = open_xenonnt(ELECTRONS_FREE, (1u << SOLAR_N_SOURCES) - 1, DATA_ASIMOV);
+  if (!an) {
+    test_true(0, "Asimov analysis builds");
+    return;
+  }
+  unit_summary s;
+  dip_error err;
+  int status = analysis_eval_unit(an, 0, COUPLING_UNIVERSAL, 0.01, NULL, 0, NULL, &s, &err);
+  test_true(status == DIP_SUCCESS && s.mu_best == 0.0, "Asimov best fit at mu = 0");
+  test_true(s.n_nuisances == SOLAR_N_SOURCES + analysis_card(an, 0)->n_bkg,
+            "one alpha per solar source plus one beta per background component");
+  double worst = 0;
+  for (size_t p = 0; p < s.n_nuisances; p++)
+    worst = fabs(s.nuisances[p]) > worst || !isfinite(s.nuisances[p]) ? fabs(s.nuisances[p]) : worst;
+  test_abs(worst, 0.0, 1e-6, "Asimov best-fit nuisances all nominal (|x| < 1e-6)");
+  int unused_nan = 1;
+  for (size_t p = s.n_nuisances; p < ANALYSIS_MAX_NUISANCES; p++)
+    unused_nan &= isnan(s.nuisances[p]);
+  test_true(unused_nan, "unused nuisance slots are NaN");
+  char first[64], last[64], beyond[64];
+  int rc_first = analysis_nuisance_name(an, 0, 0, first, sizeof first);
+  int rc_last = analysis_nuisance_name(an, 0, s.n_nuisances - 1, last, sizeof last);
+  int rc_beyond = analysis_nuisance_name(an, 0, s.n_nuisances, beyond, sizeof beyond);
+  char expect_last[64];
+  snprintf(expect_last, sizeof expect_last, "beta_xenonnt_sr0_%s",
+           analysis_card(an, 0)->bkg[analysis_card(an, 0)->n_bkg - 1].name);
+  test_true(rc_first == DIP_SUCCESS && !strcmp(first, "alpha_pp"), "nuisance 0 is alpha_pp");
+  test_true(rc_last == DIP_SUCCESS && !strcmp(last, expect_last), "last nuisance is the card's last beta");
+  test_true(rc_beyond == DIP_EINVAL, "nuisance index past the entry is refused");
+  analysis_free(an);
+}
+
+/* Observed data: the stored nuisances are finite, identical on re-evaluation, and the chi^2
+ * profiled independently at mu_best equals chi2_min (the re-profile did not move the best fit). */
+static void test_observed_nuisances(void) {
+  analysis *an = open_xenonnt(ELECTRONS_FREE, (1u << SOLAR_N_SOURCES) - 1, DATA_OBSERVED);
+  if (!an) {
+    test_true(0, "observed analysis builds");
+    return;
+  }
+  unit_summary s, again, at_best;
+  dip_error err;
+  int status = analysis_eval_unit(an, 0, COUPLING_UNIVERSAL, 0.01, NULL, 0, NULL, &s, &err);
+  status |= analysis_eval_unit(an, 0, COUPLING_UNIVERSAL, 0.01, NULL, 0, NULL, &again, &err);
+  double chi2_best = NAN;
+  status |= analysis_eval_unit(an, 0, COUPLING_UNIVERSAL, 0.01, &s.mu_best, 1, &chi2_best,
+                               &at_best, &err);
+  test_true(status == DIP_SUCCESS, "observed units evaluate");
+  int finite = s.n_nuisances > 0;
+  for (size_t p = 0; p < s.n_nuisances; p++)
+    finite &= isfinite(s.nuisances[p]);
+  test_true(finite, "observed best-fit nuisances are finite");
+  test_true(memcmp(s.nuisances, again.nuisances, sizeof s.nuisances) == 0 &&
+                s.chi2_min == again.chi2_min && s.mu_limit == again.mu_limit,
+            "re-evaluation gives bitwise-identical nuisances, chi2_min and limit");
+  printf("# observed m4 = 0.01: mu_best = %.4g, chi2_min = %.6f, alpha_pp = %.3g, beta_0 = %.3g\n",
+         s.mu_best, s.chi2_min, s.nuisances[0], s.nuisances[SOLAR_N_SOURCES]);
+  test_abs(chi2_best, s.chi2_min, 1e-6, "chi^2 profiled at mu_best equals chi2_min");
+  analysis_free(an);
+}
+
 int main(void) {
   test_suite("analysis");
   dip_gsl_quiet();
@@ -151,5 +216,7 @@ int main(void) {
   test_sm_and_signal();
   test_source_endpoints();
   test_asimov_unit();
+  test_asimov_nuisances();
+  test_observed_nuisances();
   return test_summary();
 }

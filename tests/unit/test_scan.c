@@ -105,6 +105,7 @@ static void make_meta(const scan_config *cfg, cube_meta *meta, char names[][128]
   meta->card_checksums = card_sums;
   meta->n_cards = cfg->n_experiments < 2 ? cfg->n_experiments : 2;
   meta->entry_names = ptrs;
+  meta->nuisance_names = NULL; /* the synthetic evaluator has no nuisances */
   meta->threshold_delta_chi2 = THRESHOLD;
 }
 
