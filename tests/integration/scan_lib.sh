@@ -1,6 +1,7 @@
 # scan_lib.sh — helpers sourced by the scan integration tests (not a test itself: not executable).
 # Provides: ok/ko/skip (PASS/FAIL/SKIP lines), $DRIVER (the scan engine with the synthetic
-# evaluator, tests/unit/test_scan.c), digest FILE (checksums of /chi2, /limits/*, /done via h5dump),
+# evaluator, tests/unit/test_scan.c), digest FILE (checksums of /chi2, /limits/*, /done,
+# /units/nuisances_best via h5dump),
 # journal_units FILE (unit index of every journal record), a per-script scratch directory $W.
 : "${DIPSCAN_ROOT:?run through tests/run.sh}" "${DIPSCAN_BUILD:?}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
@@ -16,7 +17,7 @@ check() { if eval "$2"; then ok "$1"; else ko "$1" "${3:-condition false}"; fi; 
 # Bitwise digest of the result datasets (h5dump -b writes the raw little-endian bytes).
 digest() {
   local f=$1 d out=""
-  for d in /chi2 /limits/mu_1dof /limits/chi2_min /limits/mu_best /done; do
+  for d in /chi2 /limits/mu_1dof /limits/chi2_min /limits/mu_best /done /units/nuisances_best; do
     h5dump -d "$d" -b LE -o "$W/raw.bin" "$f" >/dev/null 2>&1 || { echo "unreadable"; return; }
     out="$out $(md5sum < "$W/raw.bin" | cut -c1-32)"
   done

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # scan_ranks.sh — rank-count invariance: the same small scan under mpirun -np 1, 2, 3, 4 gives
-# bitwise-identical /chi2, /limits/*, /done (h5dump -b).  The synthetic evaluator always; the real
-# physics (bin/dipscan) too when the experiment cards are present.  The cube is read back by the
-# C reader (test_scan --check / --check-limits) and by h5dump.
+# bitwise-identical /chi2, /limits/*, /done, /units/nuisances_best (h5dump -b).  The synthetic
+# evaluator always; the real physics (bin/dipscan) too when the experiment cards are present.  The
+# cube is read back by the C reader (test_scan --check / --check-limits) and by h5dump, which also
+# reads /axes/nuisance and /units/nuisances_best of the physics cube.
 SUITE=scan-ranks
 . "$(dirname "$0")/scan_lib.sh"
 
@@ -36,6 +37,14 @@ if [ -f "$data/xenonnt_sr0.yaml" ] && [ -f "$data/pandax4t_run1.yaml" ]; then
     else check "physics cube bitwise identical with $np and 1 ranks" '[ "$d" = "$ref" ]' "$d vs $ref"; fi
   done
   "$DRIVER" --check-limits "$W/phys2.h5" scan-ranks-physics
+  h5dump -d /axes/nuisance "$W/phys2.h5" >"$W/nuis_names.txt" 2>&1; rc1=$?
+  h5dump -d /units/nuisances_best "$W/phys2.h5" >"$W/nuis.txt" 2>&1; rc2=$?
+  check "h5dump reads /axes/nuisance (alpha_pp ... beta_xenonnt_sr0_*)" \
+    "[ $rc1 -eq 0 ] && grep -q '\"alpha_pp\"' '$W/nuis_names.txt' && grep -q '\"beta_xenonnt_sr0_' '$W/nuis_names.txt'" \
+    "rc $rc1: $(head -c 300 "$W/nuis_names.txt")"
+  check "h5dump reads /units/nuisances_best [E][F][M][32], finite values and NaN padding" \
+    "[ $rc2 -eq 0 ] && grep -q 'DATASPACE  SIMPLE { ( [0-9]*, [0-9]*, [0-9]*, 32 )' '$W/nuis.txt' && grep -qE '(^|[ ,])-?[0-9]\.[0-9]' '$W/nuis.txt' && grep -q 'nan' '$W/nuis.txt'" \
+    "rc $rc2: $(head -c 300 "$W/nuis.txt")"
 else
   skip "physics scan at 1/2/4 ranks" "data/experiments/{xenonnt_sr0,pandax4t_run1}.yaml not present yet"
 fi
