@@ -125,6 +125,23 @@ static char *pack_strings(const char *const *list, size_t n, size_t width) {
   return buf;
 }
 
+/* The inverse of pack_strings: count fixed-width strings from buf as newly allocated,
+ * NUL-terminated strings (NULL if out of memory). */
+static char **unpack_strings(const char *buf, size_t count, size_t width) {
+  char **list = calloc(count ? count : 1, sizeof *list);
+  for (size_t i = 0; list && i < count; i++) {
+    list[i] = calloc(width + 1, 1);
+    if (!list[i]) {
+      while (i > 0)
+        free(list[--i]);
+      free(list);
+      return NULL;
+    }
+    memcpy(list[i], buf + i * width, width);
+  }
+  return list;
+}
+
 static int write_text_list_attr(hid_t obj, const char *name, const char *const *list, size_t n) {
   size_t width = max_length(list, n);
   char *buf = pack_strings(list, n, width);
@@ -146,19 +163,10 @@ static int read_text_list_attr(hid_t obj, const char *name, char ***out, size_t 
   size_t width = ftype >= 0 ? H5Tget_size(ftype) : 0;
   hid_t mtype = width ? string_type(width) : -1;
   char *buf = count > 0 && width ? calloc((size_t)count, width + 1) : NULL;
-  char **list = count > 0 ? calloc((size_t)count, sizeof *list) : NULL;
-  int ok = buf && list && mtype >= 0 && H5Aread(attr, mtype, buf) >= 0;
-  for (hssize_t i = 0; ok && i < count; i++) {
-    list[i] = calloc(width + 1, 1);
-    ok = list[i] != NULL;
-    if (ok)
-      memcpy(list[i], buf + (size_t)i * width, width);
-  }
-  if (!ok && list)
-    for (hssize_t i = 0; i < count; i++)
-      free(list[i]);
-  if (!ok)
-    free(list);
+  char **list = buf && mtype >= 0 && H5Aread(attr, mtype, buf) >= 0
+                    ? unpack_strings(buf, (size_t)count, width)
+                    : NULL;
+  int ok = list != NULL;
   free(buf);
   if (mtype >= 0)
     H5Tclose(mtype);
@@ -940,11 +948,10 @@ static int read_strings(hid_t file, const char *name, char ***out, size_t *n) {
   size_t width = H5Tget_size(ftype);
   hid_t mtype = string_type(width);
   char *buf = count > 0 ? calloc((size_t)count, width) : NULL;
-  char **list = count > 0 ? calloc((size_t)count, sizeof *list) : NULL;
-  int ok = buf && list && mtype >= 0 && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
-  for (hssize_t i = 0; ok && i < count; i++)
-    if ((ok = (list[i] = calloc(width + 1, 1)) != NULL))
-      memcpy(list[i], buf + (size_t)i * width, width);
+  char **list = buf && mtype >= 0 && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0
+                    ? unpack_strings(buf, (size_t)count, width)
+                    : NULL;
+  int ok = list != NULL;
   if (mtype >= 0)
     H5Tclose(mtype);
   H5Tclose(ftype);
