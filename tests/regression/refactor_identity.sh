@@ -37,3 +37,23 @@ for name in paper2025 mass_scan all_xenon_asimov; do
     echo "FAIL $suite: $name differs from the recorded run:"; grep '^[-+][a-z]' "$work/$name.diff" | head -20
   fi
 done
+# The CLI paths (dipscan limit, dipscan rates) compared the same way, byte for byte.
+cli() {  # name args...
+  local name=$1; shift
+  if ! "$bin" "$@" >"$work/$name.csv" 2>"$work/$name.err"; then
+    echo "FAIL $suite: dipscan $* failed: $(tail -2 "$work/$name.err")"; return
+  fi
+  local got; got=$(sha256sum <"$work/$name.csv" | cut -c1-32)
+  if [ "${DIPSCAN_UPDATE_FINGERPRINTS:-0}" = 1 ]; then
+    echo "$got" >"$records/$name.txt"; echo "PASS $suite: $name: output recorded"
+  elif [ "$got" = "$(cat "$records/$name.txt" 2>/dev/null)" ]; then
+    echo "PASS $suite: $name: dipscan $1 output identical to the recorded run"
+  else
+    echo "FAIL $suite: $name: dipscan $* output differs from the recorded run"; head -5 "$work/$name.csv"
+  fi
+}
+cli limit_joint limit --experiment xenonnt_sr0,pandax4t_run1,xenonnt_sr0+lz_ws2024 --m4 0.01,0.3,1.0 \
+  --coupling all --data observed --dof 2
+cli limit_stepping limit --experiment lz_ws2022 --m4 0.05 --coupling all --data asimov --electrons stepping \
+  --split full --threshold one-sided
+cli rates_lz rates --experiment lz_ws2024 --m4 0.1 --coupling mu --mu 3e-11 --split full
