@@ -1,8 +1,8 @@
 # dipscan — Makefile (GNU make).  `make demo` and `make check` are the two commands a user needs.
 #
-# Layout: src/*.c (except main.c and cmd_*.c) -> $(BUILD)/libdipscan.a; src/main.c + src/cmd_*.c ->
-# $(BUILD)/bin/dipscan (copied to bin/dipscan for the default build); tests/unit/test_*.c ->
-# $(BUILD)/tests/test_*.  `make asan` builds everything again in build-asan/ with ASan+UBSan.
+# Layout (docs/architecture.md): one folder per stage, src/STAGE/*.c with headers in include/STAGE/;
+# every stage but cli/ -> $(BUILD)/libdipscan.a; src/cli/*.c -> $(BUILD)/bin/dipscan (copied to
+# bin/dipscan for the default build); tests/unit/test_*.c -> $(BUILD)/tests/test_*.  `make asan` builds everything again in build-asan/ with ASan+UBSan.
 # `make fuzz` builds the library with clang + libFuzzer instrumentation in build-fuzz/ and runs each
 # tests/fuzz/fuzz_*.c harness for FUZZ_SECONDS (tests/fuzz/run.sh).
 
@@ -23,8 +23,9 @@ ALL_CFLAGS = -std=c11 -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror -Wno-format-trun
              -Iinclude -I$(BUILD) $(PKG_CFLAGS) -MMD -MP
 ALL_LDLIBS = $(SAN) $(PKG_LIBS) -lm
 
-LIB_SRC   := $(filter-out src/main.c $(wildcard src/cmd_*.c),$(wildcard src/*.c))
-CMD_SRC   := src/main.c $(wildcard src/cmd_*.c)
+STAGES    := util physics detector stats engine output
+LIB_SRC   := $(foreach s,$(STAGES),$(wildcard src/$(s)/*.c))
+CMD_SRC   := $(wildcard src/cli/*.c)
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 CMD_OBJ   := $(CMD_SRC:src/%.c=$(BUILD)/obj/%.o)
@@ -63,7 +64,7 @@ $(BUILD)/version.h: FORCE
 $(BUILD)/obj/%.o: src/%.c | deps $(BUILD)/version.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
-$(BUILD)/obj/main.o: $(BUILD)/version.h
+$(BUILD)/obj/cli/main.o: $(BUILD)/version.h
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

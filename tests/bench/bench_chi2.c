@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "../unit/chi2_toy.h"
-#include "limit.h"
+#include "stats/limit.h"
 
 static double now(void) {
   struct timespec ts;

@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "analysis.h"
-#include "config.h"
+#include "stats/analysis.h"
+#include "engine/config.h"
 
 static double clock_seconds(clockid_t id) {
   struct timespec ts;

@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common.h"
+#include "util/common.h"
 
 #ifdef FUZZ_REPLAY
 static int fuzz_violations = 0;

@@ -1,5 +1,5 @@
 /*
- * fuzz_card.c — libFuzzer harness for experiment cards (src/card.c).
+ * fuzz_card.c — libFuzzer harness for experiment cards (src/detector/card.c).
  *
  * card_load() reads from a path, so each input is written to one scratch file (in a private
  * directory made once per process) and loaded from there.  A card that loads must be usable by the
@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "card.h"
+#include "detector/card.h"
 #include "fuzz.h"
-#include "response.h"
+#include "detector/response.h"
 
 static char fuzz_card_path[64];
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_config.c — libFuzzer harness for scan configurations (src/config.c).
+ * fuzz_config.c — libFuzzer harness for scan configurations (src/engine/config.c).
  *
  * The input is parsed with config_load_string(); a configuration that loads must describe a sane
  * grid: non-empty axes of finite, strictly increasing values (m4 >= 0, mu >= 0), joint fits naming
@@ -10,7 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "config.h"
+#include "engine/config.h"
 #include "fuzz.h"
 
 static int fuzz_config_axis_ok(const double *x, size_t n, double lo) {

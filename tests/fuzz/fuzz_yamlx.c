@@ -1,5 +1,5 @@
 /*
- * fuzz_yamlx.c — libFuzzer harness for the strict YAML reader (src/yamlx.c).
+ * fuzz_yamlx.c — libFuzzer harness for the strict YAML reader (src/util/yamlx.c).
  *
  * The input bytes are parsed with yamlx_load_string(); a document that loads is then walked
  * completely, and every node is pushed through every typed getter (double, long, bool, string,
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "fuzz.h"
-#include "yamlx.h"
+#include "util/yamlx.h"
 
 static const char *const fuzz_yamlx_words[] = {"free", "stepping", "true", "1"};
 

@@ -1,5 +1,5 @@
 # tests/slurm/scan_fixture.sh — the small scan the SLURM test submits, and checks of its outputs
-# (sourced by tests/integration/slurm.sh).  Knows the cube layout of include/cube.h and the CSV of
+# (sourced by tests/integration/slurm.sh).  Knows the cube layout of include/engine/cube.h and the CSV of
 # `dipscan limits`; everything SLURM-specific stays in the test itself.
 #
 # The grid: 1 experiment x 2 flavours x SLURM_TEST_M4 m4 points x SLURM_TEST_MU mu points, sized so that a

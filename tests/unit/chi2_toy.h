@@ -13,7 +13,7 @@
 #include <math.h>
 #include <stddef.h>
 
-#include "chi2.h"
+#include "stats/chi2.h"
 
 #define TOY_MAX_BINS 64
 #define TOY_MAX_SRC 8

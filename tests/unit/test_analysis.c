@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis.h"
-#include "card.h"
-#include "solar.h"
+#include "stats/analysis.h"
+#include "detector/card.h"
+#include "physics/solar.h"
 #include "test.h"
 
 static char data_dir[4096];

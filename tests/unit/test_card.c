@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "card.h"
+#include "detector/card.h"
 #include "test.h"
 
 static char root[2048];

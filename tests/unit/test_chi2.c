@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chi2.h"
+#include "stats/chi2.h"
 #include "chi2_toy.h"
 #include "test.h"
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "engine/config.h"
 #include "test.h"
 
 static const char *root(void) {

@@ -6,7 +6,7 @@
  */
 #include <stdio.h>
 
-#include "electrons.h"
+#include "physics/electrons.h"
 #include "test.h"
 
 int main(void) {

@@ -23,8 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analysis.h"
-#include "card.h"
+#include "stats/analysis.h"
+#include "detector/card.h"
 #include "test.h"
 
 static char data_dir[2300];

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "chi2_toy.h"
-#include "limit.h"
+#include "stats/limit.h"
 #include "test.h"
 
 static void test_thresholds(void) {

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "constants.h"
-#include "oscillation.h"
+#include "physics/constants.h"
+#include "physics/oscillation.h"
 #include "test.h"
 
 static solar_model sun[2];

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "constants.h"
-#include "plot.h"
+#include "physics/constants.h"
+#include "output/plot.h"
 #include "test.h"
-#include "xsec.h"
+#include "physics/xsec.h"
 
 /* Analytic inverse of E_min(T, m4) = (1 + m4^2/(2 m_e T)) g(T), g = (T + sqrt(T^2 + 2 m_e T))/2. */
 static double reach_analytic(double E, double T) {

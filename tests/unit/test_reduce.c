@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "reduce.h"
+#include "output/reduce.h"
 #include "test.h"
 
 enum { NE = 2, NF = 2, NM = 5, NU = 401 };

@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "card.h"
-#include "constants.h"
-#include "response.h"
+#include "detector/card.h"
+#include "physics/constants.h"
+#include "detector/response.h"
 #include "test.h"
 
 #define N_SHIPPED 4

@@ -27,9 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "cube.h"
-#include "scan.h"
+#include "engine/config.h"
+#include "engine/cube.h"
+#include "engine/scan.h"
 #include "test.h"
 
 #define THRESHOLD 2.705543454095404 /* chi^2_1 quantile at 0.90 (two-sided), for the synthetic meta */

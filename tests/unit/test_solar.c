@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "solar.h"
+#include "physics/solar.h"
 #include "test.h"
 
 static char data_dir[4096];

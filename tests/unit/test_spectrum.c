@@ -13,10 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "constants.h"
-#include "spectrum.h"
+#include "physics/constants.h"
+#include "physics/spectrum.h"
 #include "test.h"
-#include "xsec.h"
+#include "physics/xsec.h"
 
 static solar_model sun;
 static oscillation osc;

@@ -9,9 +9,9 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "constants.h"
+#include "physics/constants.h"
 #include "test.h"
-#include "xsec.h"
+#include "physics/xsec.h"
 
 static void test_prefactor(void) {
   /* pi alpha^2 hbar^2c^2 / m_e^2 = 2.4946720e-25 cm^2 (CODATA 2018 values, computed in Python). */

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "test.h"
-#include "yamlx.h"
+#include "util/yamlx.h"
 
 static int load(yamlx_doc *doc, const char *text, dip_error *err) {
   return yamlx_load_string(doc, text, strlen(text), "t.yaml", err);

@@ -1,0 +1,87 @@
+/*
+ * response.h — detector response: true electron-recoil spectrum dR/dT -> expected counts per bin.
+ *
+ * Two objects, both built once per run (never per mu, never per m4):
+ *
+ * tgrid — one quadrature grid in true recoil energy T shared by all cards of a run.  It spans every
+ *   card's window widened by n_sigma (default 6) resolution widths on both sides (T > 0), and is made
+ *   of Gauss-Legendre panels whose width follows the smallest card resolution sigma(T).  Breakpoints
+ *   sit at the xenon shell binding energies, so a spectrum with steps there (the stepping
+ *   approximation) is integrated without a panel straddling a step.  Spectra are evaluated at the
+ *   nodes T[j]; integrals over T are sums with the weights w[j].
+ *
+ * response — per card, the matrix R[k][j] = exposure * w_j * int_{bin k} dE eps(E) G(E; T_j, sigma(T_j)):
+ *   expected events in reconstructed-energy bin k per unit dR/dT [events/(t yr keV)] at node j.
+ *   The efficiency eps (vs reconstructed energy) is piecewise linear, so the E integral is done in
+ *   closed form (erf and Gaussian terms on each linear piece) — exact, no E quadrature.
+ *   Folding is then a matrix-vector product: counts_k = sum_j R[k][j] dRdT[j].
+ */
+#ifndef DIPSCAN_RESPONSE_H
+#define DIPSCAN_RESPONSE_H
+
+#include <stddef.h>
+
+#include "detector/card.h"
+#include "util/common.h"
+
+typedef struct tgrid {
+  size_t n;
+  double *T;          /* [n] true recoil nodes [keV], increasing */
+  double *w;          /* [n] quadrature weights [keV] */
+  double T_lo, T_hi;  /* the span covered [keV] */
+  size_t n_panels, n_gl;
+  double *panel_edges;/* [n_panels + 1]; nodes n_gl*p .. n_gl*(p+1)-1 lie in panel p */
+  double *gl_x, *gl_w;/* [n_gl] the Gauss-Legendre rule on [-1, 1] */
+} tgrid;
+
+typedef struct tgrid_options {
+  double n_sigma;      /* coverage beyond each card's window in resolution widths (default 6) */
+  double panel_sigma;  /* panel width in units of the smallest card sigma(T) (default 1.5) */
+  size_t n_gl;         /* Gauss-Legendre nodes per panel (default 6) */
+  double T_floor;      /* smallest T covered [keV] (default 0.01; T must stay > 0) */
+  const double *breaks;/* breakpoints [keV]; default: xenon shell edges (tgrid_xenon_edges) */
+  size_t n_breaks;
+} tgrid_options;
+
+void tgrid_options_default(tgrid_options *opt);
+
+/* The default breakpoints: xenon shell binding energies [keV], sorted; *n receives the count. */
+const double *tgrid_xenon_edges(size_t *n);
+
+/* One grid for all cards of a run (default options). */
+int tgrid_init(tgrid *g, const card *const *cards, size_t n_cards, dip_error *err);
+int tgrid_init_opts(tgrid *g, const card *const *cards, size_t n_cards, const tgrid_options *opt,
+                    dip_error *err);
+void tgrid_free(tgrid *g);
+
+/* Quadrature nodes for a piece of spectrum that is smooth on [a, b] and zero outside (e.g. a solar
+ * line between its kinematic T_min and T_max, whose edges move with m4): the grid's panels clipped
+ * to [a, b] ∩ [T_lo, T_hi], n_gl nodes each.  Writes T[], w[] (if T != NULL; room for
+ * tgrid_clip(g, a, b, NULL, NULL) entries, at most n) and returns the number of nodes.
+ * Fold such a piece with response_column(). */
+size_t tgrid_clip(const tgrid *g, double a, double b, double *T, double *w);
+
+struct response_piece; /* private: one linear piece of the efficiency inside one bin */
+
+typedef struct response {
+  size_t n_bins, n_T;
+  double *R; /* [n_bins][n_T] row-major: events in bin k per unit dR/dT at node j, including the
+                quadrature weight, efficiency AND exposure */
+  /* What response_column needs (copied from the card; the card need not outlive the response). */
+  double exposure_t_yr;
+  card resolution;             /* only res_model, n_res_coef, res_coef are set */
+  size_t n_pieces;
+  struct response_piece *pieces;
+} response;
+
+int response_init(response *r, const card *c, const tgrid *g, dip_error *err);
+void response_free(response *r);
+
+/* counts[k] = sum_j R[k][j] dRdT[j]; dRdT in events/(t yr keV) at the grid nodes. */
+void response_fold(const response *r, const double *dRdT, double *counts);
+
+/* The kernel at any true energy T [keV]: col[k] = exposure * int_{bin k} eps(E) G(E; T, sigma(T)) dE
+ * (so R[k][j] = w_j col[k] at T = T_j).  With tgrid_clip: counts[k] += sum_i w_i f(T_i) col_i[k]. */
+void response_column(const response *r, double T, double *col);
+
+#endif /* DIPSCAN_RESPONSE_H */

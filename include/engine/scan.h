@@ -1,0 +1,71 @@
+/*
+ * scan.h — the MPI scan engine: master/worker distribution of work units, graceful stop, progress.
+ *
+ * A work unit (entry, flavor, m4) is evaluated by a caller-supplied evaluator (cmd_scan binds it
+ * to analysis_eval_unit; tests bind a synthetic one), so nothing here depends on the physics.
+ * scan_run is collective over comm; it prepares/resumes the cube, hands out the pending units and
+ * closes the cube.  See scan.c for the distribution scheme and how rank 0 computes too.
+ *
+ * Errors.  Failures in the collective phases (preparing, opening, closing the output) are agreed
+ * on: every rank returns the same status and message (that of the lowest failing rank), and the
+ * caller just prints it once on rank 0.  A failure inside the work loop (an evaluator error, an
+ * I/O error) happens on one rank while the others may be blocked in MPI: scan_run then returns it
+ * with report->fatal = 1, and the caller must print it and MPI_Abort (cmd_scan does).
+ */
+#ifndef DIPSCAN_SCAN_H
+#define DIPSCAN_SCAN_H
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "stats/analysis.h"
+#include "util/common.h"
+#include "engine/config.h"
+#include "engine/cube.h"
+
+/* Evaluate one unit: chi2[i] at mu[i] for i < n_mu, and the unit's summary. */
+typedef int (*scan_eval_fn)(void *ctx, size_t entry, dip_coupling coupling, double m4_MeV,
+                            const double *mu, size_t n_mu, double *chi2, unit_summary *summary,
+                            dip_error *err);
+
+typedef struct scan_evaluator {
+  scan_eval_fn eval;
+  void *ctx;
+} scan_evaluator;
+
+typedef struct scan_report {
+  size_t units_total;      /* units in the plan */
+  size_t units_before;     /* already finished when this run started (resume) */
+  size_t units_computed;   /* finished by this run, all ranks */
+  double seconds;          /* wall time of the work loop */
+  double points_per_second;/* units_computed * n_mu / seconds */
+  /* Where the ranks' time went (all ranks together, from opening the output to closing it):
+   * rank_seconds = ranks x that wall time; io_seconds in HDF5 and journal calls (prepare, open,
+   * unit writes, syncs, close); mpi_seconds in MPI calls (dispatch, waiting for work,
+   * agreements and reductions).  The rest is compute (and, on rank 0, the idle polls).
+   * cpu_seconds is the CPU time the ranks got in that span: well below rank_seconds with little
+   * MPI time means other processes shared the cores. */
+  double rank_seconds, io_seconds, mpi_seconds, cpu_seconds;
+  long peak_rss_kb;        /* largest peak resident set size of any rank (getrusage) [KiB] */
+  int stopped;             /* stopped on a signal before the plan was complete */
+  int fatal;               /* see the header comment: the caller must MPI_Abort */
+  cube_resume_info resume; /* what rank 0 found in an existing output */
+} scan_report;
+
+/* Collective.  progress (rank 0 only, may be NULL) receives progress lines. */
+int scan_run(const scan_config *cfg, const cube_meta *meta, int restart,
+             const scan_evaluator *ev, MPI_Comm comm, FILE *progress, scan_report *report,
+             dip_error *err);
+
+/* Collective agreement on a status: returns the status of the lowest failing rank (DIP_SUCCESS if
+ * none) and copies that rank's message into err on every rank. */
+int scan_agree(int status, dip_error *err, MPI_Comm comm);
+
+/* SIGTERM, SIGUSR1, SIGINT: the first one requests a graceful stop (scan_stop_requested() turns
+ * true); a second one restores the default action and re-raises it, ending the process at once. */
+void scan_signals_install(void);
+void scan_signals_restore(void);
+int scan_stop_requested(void);
+
+#endif /* DIPSCAN_SCAN_H */

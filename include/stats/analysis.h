@@ -1,0 +1,113 @@
+/*
+ * analysis.h — the physics pipeline seen from the scan: everything a rank needs to evaluate a
+ * work unit (entry, coupling, m4) along a mu axis.
+ *
+ * analysis_init builds, once per rank: the solar model, oscillation tables, the differential-rate
+ * engine, the experiment cards, one true-recoil grid shared by all cards, each card's response
+ * matrix, and the binned SM templates per solar source.  An "entry" is one row of the experiment axis:
+ * a single card or a joint fit of several cards (shared solar-flux nuisances, separate backgrounds).
+ * analysis_eval_unit computes the unit-coupling signal templates for m4 (cached: consecutive units
+ * with the same m4 reuse the per-flavour spectra), profiles the chi^2 along the given mu axis with
+ * warm starts, and root-finds the 1-dof limit.  Nothing in it depends on the number of ranks.
+ */
+#ifndef DIPSCAN_ANALYSIS_H
+#define DIPSCAN_ANALYSIS_H
+
+#include <stddef.h>
+
+#include "util/common.h"
+#include "physics/electrons.h"
+#include "stats/limit.h"
+
+typedef enum { DATA_OBSERVED = 0, DATA_ASIMOV = 1 } data_mode;
+
+typedef struct analysis_options {
+  electrons_model electrons;   /* default ELECTRONS_FREE */
+  int split;                   /* osc_split; default OSC_SPLIT_SIMPLE */
+  int metallicity;             /* solar_metallicity; default SOLAR_B16_GS98 */
+  unsigned source_mask;        /* bit s set = solar source s included; default all */
+  data_mode data;              /* default DATA_OBSERVED */
+  double cl;                   /* confidence level, default 0.90 */
+  threshold_kind threshold;    /* default THRESHOLD_TWO_SIDED (Delta chi^2 = 2.706 at 90%) */
+} analysis_options;
+
+void analysis_options_default(analysis_options *opt);
+
+/* Capacity of unit_summary.nuisances: alpha_s per solar source (8 at most) plus every card's
+ * background components in a joint fit. */
+#define ANALYSIS_MAX_NUISANCES 32
+
+typedef struct unit_summary {
+  double mu_limit;     /* 1-dof limit [mu_B] (root-found); +INFINITY when no signal can reach the window */
+  double mu_best;      /* best-fit mu >= 0 [mu_B] */
+  double chi2_min;     /* profiled chi^2 at mu_best */
+  double chi2_zero;    /* profiled chi^2 at mu = 0 */
+  double signal_total; /* unit-coupling signal counts summed over the entry's bins (per mu_B^2) */
+  long n_profiles;     /* profiled chi^2 evaluations spent */
+  long n_fallbacks;    /* profiles where Newton failed and the fallback minimiser was used */
+  size_t n_nuisances;  /* nuisances of the entry (chi2_n_nuisances) */
+  double nuisances[ANALYSIS_MAX_NUISANCES]; /* profiled relative normalisations at mu_best, in
+                                 chi2.h order (alpha_s per included source, then each card's beta_j);
+                                 slots >= n_nuisances are NaN */
+} unit_summary;
+
+typedef struct analysis analysis;
+
+/* cards: names (data/experiments/NAME.yaml) or paths.  Entries are added afterwards. */
+int analysis_init(analysis **out, const char *data_dir, const analysis_options *opt,
+                  const char *const *cards, size_t n_cards, dip_error *err);
+void analysis_free(analysis *an);
+
+/* Add an entry = the cards with indices idx[0..n) fitted jointly (n == 1: a single experiment).
+ * Its name is the card names joined with '+'.  Returns the entry index in *entry.  Refused
+ * (DIP_EINVAL) when the entry would have more than ANALYSIS_MAX_NUISANCES nuisances. */
+int analysis_add_entry(analysis *an, const size_t *idx, size_t n, size_t *entry, dip_error *err);
+size_t analysis_n_entries(const analysis *an);
+const char *analysis_entry_name(const analysis *an, size_t entry);
+/* Name of nuisance p of an entry (p < the entry's n_nuisances) into out[n]: "alpha_<source>"
+ * (solar source name, e.g. alpha_pp, alpha_7Be), then "beta_<card>_<component>" for each card's
+ * background components.  DIP_EINVAL for p out of range or a name longer than n - 1. */
+int analysis_nuisance_name(const analysis *an, size_t entry, size_t p, char *out, size_t n);
+size_t analysis_n_nuisances(const analysis *an, size_t entry);
+/* Checksum of each card file (for provenance), and the card names. */
+size_t analysis_n_cards(const analysis *an);
+const char *analysis_card_name(const analysis *an, size_t card);
+const char *analysis_card_checksum(const analysis *an, size_t card);
+
+/* The card behind card index c (for bins, exposure, observed counts). */
+const struct card *analysis_card(const analysis *an, size_t card);
+
+/* Binned rates of one card (each array [n_bins] of that card, events in the card's exposure):
+ * the SM solar-nu counts (sum of included sources), the unit-coupling signal (per mu_B^2) for the
+ * coupling at m4, and the card's background total as published (before any SM removal). */
+int analysis_card_rates(analysis *an, size_t card, dip_coupling coupling, double m4_MeV,
+                        double *sm, double *signal_unit, double *background, dip_error *err);
+
+/* The Delta chi^2 threshold for the options' (cl, threshold) at 1 dof. */
+double analysis_threshold_1dof(const analysis *an);
+
+/* Evaluate one unit: profiled chi^2 at each mu[i] (mu in mu_B, any order; n_mu may be 0) into
+ * chi2[i], plus the root-found 1-dof limit and best fit.  chi2 may be NULL when n_mu == 0.
+ * Points so far above the data that some bin would hold more than CHI2_MAX_SIGNAL_COUNTS signal
+ * events (mu > chi2_mu_max, see chi2.h: the profile is ill-conditioned there) are not profiled:
+ * chi2[i] is the chi^2 at nominal nuisances, an upper bound of the profiled value, itself > 1e9
+ * above the minimum — those points are excluded at any CL either way. */
+int analysis_eval_unit(analysis *an, size_t entry, dip_coupling coupling, double m4_MeV,
+                       const double *mu, size_t n_mu, double *chi2, unit_summary *summary,
+                       dip_error *err);
+
+/* 2-dof helper: the first mu > mu_from where the profiled chi^2 of the unit equals
+ * chi2_ref + threshold (chi2_ref = the global minimum of the (m4, mu) plane). */
+int analysis_crossing(analysis *an, size_t entry, dip_coupling coupling, double m4_MeV,
+                      double chi2_ref, double threshold, double mu_from, double *mu_cross,
+                      dip_error *err);
+
+/* Names <-> enums (errors list the allowed values). */
+int coupling_from_name(const char *name, dip_coupling *out, dip_error *err);
+const char *coupling_name(dip_coupling c);
+int data_mode_from_name(const char *name, data_mode *out, dip_error *err);
+const char *data_mode_name(data_mode d);
+int electrons_from_name(const char *name, electrons_model *out, dip_error *err);
+const char *electrons_name(electrons_model e);
+
+#endif /* DIPSCAN_ANALYSIS_H */

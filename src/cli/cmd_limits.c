@@ -1,0 +1,214 @@
+/*
+ * cmd_limits.c — `dipscan limits CUBE.h5 [options]`: reduce a scan cube to a CSV of limits, write
+ * them back into the cube (/limits_reduced) and draw the plots.
+ *
+ * Order: read the cube (read-only), reduce, print conventions and anything missing to stderr,
+ * write the CSV, then open the cube read-write (unless the scan is still marked running or
+ * --no-write), then plot.  Serial: no MPI.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "util/common.h"
+#include "output/plot.h"
+#include "output/reduce.h"
+#include "version.h"
+
+#define MAX_PROFILES 16
+
+typedef struct limits_args {
+  const char *cube, *csv, *plot_dir;
+  double cl;             /* NaN: the cube's */
+  int dof_mask;          /* CSV rows: bit 0 = 1 dof, bit 1 = 2 dof */
+  int kind;              /* -1: the cube's */
+  double profile_m4[MAX_PROFILES];
+  size_t n_profiles;
+  int no_write;
+} limits_args;
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: dipscan limits CUBE.h5 [--csv FILE] [--plot DIR] [--cl CL] [--dof 1|2]\n"
+          "                      [--threshold two-sided|one-sided] [--profile-m4 LIST] [--no-write]\n"
+          "\n"
+          "Reduce a scan cube to upper limits on the transition moment mu [mu_B] vs m4 [MeV].\n"
+          "  1 dof: Delta chi^2 w.r.t. the minimum over mu at fixed m4 crosses the threshold\n"
+          "         (interpolated in log mu; the engine's root-found value when it agrees).\n"
+          "  2 dof: contour Delta chi^2 = chi^2_2 quantile (4.605 at 90%%) w.r.t. the global\n"
+          "         minimum of each (experiment, flavor) plane: upper edge (and a lower edge in the\n"
+          "         cube when mu = 0 is excluded).\n"
+          "Unfinished units are skipped and listed on stderr.\n"
+          "\n"
+          "options:\n"
+          "  --csv FILE        CSV output (default: CUBE without .h5 + _limits.csv; '-' = stdout);\n"
+          "                    header experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB, inf = no\n"
+          "                    sensitivity inside the mu grid, 0 (2 dof) = every mu excluded at\n"
+          "                    that m4 (the data prefer a signal at another m4)\n"
+          "  --plot DIR        write exclusion.{png,pdf}, profile_m4_X.{png,pdf} (Delta chi^2 vs mu)\n"
+          "                    and kinematics.{png,pdf} (E_min(T) for several m4) into DIR, with\n"
+          "                    the .dat data and .gp gnuplot scripts next to them\n"
+          "  --cl CL           confidence level in (0,1) (default: the cube's, else 0.90)\n"
+          "  --dof 1|2         CSV rows for this dof only (default: both)\n"
+          "  --threshold T     1-dof convention: two-sided (chi^2_1 quantile, 2.706 at 90%%) or\n"
+          "                    one-sided ((Phi^-1(CL))^2, 1.642 at 90%%) (default: the cube's)\n"
+          "  --profile-m4 LIST comma-separated m4 values [MeV] for the profile plots\n"
+          "                    (default 0.01,0.3; the nearest grid values are used)\n"
+          "  --no-write        do not write /limits_reduced into the cube\n"
+          "  -h, --help        this text\n");
+}
+
+static int parse_profiles(const char *list, limits_args *a) {
+  char **items;
+  int n;
+  if (cli_list(list, &items, &n) != DIP_SUCCESS)
+    return DIP_EXIT_ERROR;
+  int rc = n > MAX_PROFILES ? DIP_EXIT_USAGE : DIP_EXIT_OK;
+  for (int k = 0; rc == DIP_EXIT_OK && k < n; k++) {
+    rc = cli_double("limits", "profile-m4", items[k], &a->profile_m4[k]);
+    if (rc == DIP_EXIT_OK && !(a->profile_m4[k] > 0.0))
+      rc = DIP_EXIT_USAGE;
+  }
+  cli_list_free(items, n);
+  a->n_profiles = (size_t)n;
+  if (rc != DIP_EXIT_OK)
+    fprintf(stderr, "dipscan limits: --profile-m4 expects up to %d positive masses [MeV], got '%s'\n",
+            MAX_PROFILES, list);
+  return rc;
+}
+
+static int bad_value(const char *opt, const char *val) {
+  fprintf(stderr, "dipscan limits: bad value '%s' for --%s (try 'dipscan limits --help')\n", val,
+          opt);
+  return DIP_EXIT_USAGE;
+}
+
+/* Returns DIP_EXIT_OK to go on, DIP_EXIT_USAGE on a usage error, or -1 after printing --help. */
+static int parse_args(int argc, char **argv, limits_args *a) {
+  *a = (limits_args){.cl = NAN, .dof_mask = 3, .kind = -1, .profile_m4 = {0.01, 0.3},
+                     .n_profiles = 2};
+  const char *cl = NULL, *dof = NULL, *threshold = NULL, *profiles = NULL;
+  const cli_option opts[] = {{"csv", &a->csv, NULL},          {"plot", &a->plot_dir, NULL},
+                             {"cl", &cl, NULL},               {"dof", &dof, NULL},
+                             {"threshold", &threshold, NULL}, {"profile-m4", &profiles, NULL},
+                             {"no-write", NULL, &a->no_write}};
+  int n_pos = 0, help = 0;
+  int rc = cli_parse("limits", argc, argv, opts, (int)(sizeof opts / sizeof *opts), &a->cube, 1,
+                     &n_pos, &help);
+  if (rc != DIP_EXIT_OK)
+    return rc;
+  if (help) {
+    usage(stdout);
+    return -1;
+  }
+  if (!a->cube) {
+    usage(stderr);
+    return DIP_EXIT_USAGE;
+  }
+  if (cl && (cli_double("limits", "cl", cl, &a->cl) != DIP_EXIT_OK || !(a->cl > 0 && a->cl < 1)))
+    return bad_value("cl", cl);
+  if (dof && strcmp(dof, "1") && strcmp(dof, "2"))
+    return bad_value("dof", dof);
+  if (dof)
+    a->dof_mask = !strcmp(dof, "2") ? 2 : 1;
+  threshold_kind kind;
+  if (threshold && threshold_from_name(threshold, &kind, NULL) != DIP_SUCCESS)
+    return bad_value("threshold", threshold);
+  if (threshold)
+    a->kind = (int)kind;
+  return profiles ? parse_profiles(profiles, a) : DIP_EXIT_OK;
+}
+
+static void default_csv_path(const char *cube, char *out, size_t n) {
+  size_t len = strlen(cube);
+  if (len > 3 && !strcmp(cube + len - 3, ".h5"))
+    len -= 3;
+  snprintf(out, n, "%.*s_limits.csv", (int)len, cube);
+}
+
+static void print_conventions(const reduce_result *r, const reduce_cube *c, const char *path) {
+  fprintf(stderr,
+          "limits: %s (status %s): %zu entries x %zu flavors x %zu m4 x %zu mu; data %s; mu in "
+          "mu_B (XENONnT normalisation), m4 in MeV\n"
+          "limits: cl %g; 1 dof %s, Delta chi^2 = %.4f w.r.t. the minimum over mu at fixed m4; "
+          "2 dof Delta chi^2 = %.4f w.r.t. each plane's global minimum; inf = no sensitivity "
+          "inside the mu grid\n",
+          path, c->status[0] ? c->status : "unknown", c->n_entries, c->n_flavors, c->n_m4, c->n_mu,
+          c->data[0] ? c->data : "unknown", r->cl,
+          threshold_name(r->kind), r->delta_chi2_1dof,
+          r->delta_chi2_2dof);
+  if (r->engine_comparable && r->n_engine_checked)
+    fprintf(stderr, "limits: grid 1-dof crossings agree with the engine's root-found limits "
+                    "within the grid spacing for %zu of %zu units\n",
+            r->n_engine_checked - r->n_engine_disagree, r->n_engine_checked);
+  else if (c->engine_mu_1dof)
+    fprintf(stderr, "limits: the cube's own 1-dof limits use Delta chi^2 = %.4f, not ours: "
+                    "grid interpolation only\n",
+            c->engine_threshold);
+}
+
+static int write_outputs(const limits_args *a, const reduce_result *r, const reduce_cube *c,
+                         dip_error *err) {
+  char csv[4096];
+  if (a->csv)
+    snprintf(csv, sizeof csv, "%s", !strcmp(a->csv, "-") ? "/dev/stdout" : a->csv);
+  else
+    default_csv_path(a->cube, csv, sizeof csv);
+  DIP_TRY(reduce_write_csv(r, c, csv, a->dof_mask, err));
+  if (strcmp(csv, "/dev/stdout"))
+    fprintf(stderr, "limits: wrote %s\n", csv);
+  if (a->no_write)
+    fprintf(stderr, "limits: --no-write: the cube is left unchanged\n");
+  else if (!strcmp(c->status, "running"))
+    fprintf(stderr, "limits: the cube is marked 'running' (scan in progress, or killed before "
+                    "it could record its end): /limits_reduced not written; resume the scan or "
+                    "pass --no-write\n");
+  else {
+    DIP_TRY(reduce_write_cube(r, c, a->cube, "dipscan " DIPSCAN_VERSION, err));
+    fprintf(stderr, "limits: wrote /limits_reduced into %s\n", a->cube);
+  }
+  if (!a->plot_dir)
+    return DIP_SUCCESS;
+  DIP_TRY(plot_exclusion(c, r, a->plot_dir, err));
+  DIP_TRY(plot_profiles(c, r, a->profile_m4, a->n_profiles, a->plot_dir, err));
+  DIP_TRY(plot_kinematics(a->plot_dir, err));
+  fprintf(stderr, "limits: plots in %s/: exclusion.png, profile_m4_*.png, kinematics.png "
+                  "(+ .pdf, .dat, .gp)\n",
+          a->plot_dir);
+  return DIP_SUCCESS;
+}
+
+int cmd_limits(int argc, char **argv) {
+  limits_args a;
+  int parsed = parse_args(argc, argv, &a);
+  if (parsed != DIP_EXIT_OK)
+    return parsed < 0 ? DIP_EXIT_OK : parsed;
+  dip_error err;
+  dip_error_clear(&err);
+  reduce_cube c;
+  if (reduce_cube_read(&c, a.cube, &err) != DIP_SUCCESS) {
+    fprintf(stderr, "dipscan limits: %s\n", err.msg);
+    return DIP_EXIT_ERROR;
+  }
+  reduce_options o = {
+      .cl = isnan(a.cl) ? (c.engine_cl > 0.0 && c.engine_cl < 1.0 ? c.engine_cl : 0.90) : a.cl,
+      .kind = a.kind >= 0 ? (threshold_kind)a.kind : THRESHOLD_TWO_SIDED};
+  if (a.kind < 0 && c.threshold_name[0])
+    threshold_from_name(c.threshold_name, &o.kind, NULL); /* the cube's convention if it names one */
+  reduce_result r;
+  int status = reduce_run(&r, &c, &o, &err);
+  if (status == DIP_SUCCESS) {
+    print_conventions(&r, &c, a.cube);
+    reduce_report_missing(&r, &c, stderr);
+    status = write_outputs(&a, &r, &c, &err);
+    reduce_result_free(&r);
+  }
+  reduce_cube_free(&c);
+  if (status != DIP_SUCCESS) {
+    fprintf(stderr, "dipscan limits: %s\n", err.msg);
+    return DIP_EXIT_ERROR;
+  }
+  return DIP_EXIT_OK;
+}

@@ -1,0 +1,404 @@
+/*
+ * response.c — the true-recoil quadrature grid and the per-card response matrices (see response.h).
+ *
+ * Grid.  For each card the covered span is [T_lo, T_hi] with T_lo + n_sigma sigma(T_lo) = E_low
+ * and T_hi - n_sigma sigma(T_hi) = E_high (bisection; T_lo >= T_floor > 0); the run's span is the
+ * union.  The span is cut at the breakpoints (xenon shell edges by default), and each piece is
+ * divided into panels about panel_sigma * min_cards sigma(T) wide: we march with that step and
+ * then stretch the marks uniformly so the last one lands on the piece's end.  Each panel carries
+ * an n_gl-point Gauss-Legendre rule (GSL glfixed).
+ *
+ * Response.  eps(E) is linear on each piece between consecutive efficiency knots / bin edges, so
+ *   int_u^v (eps_u + s (E - u)) G(E; T, sigma) dE = eps_u dPhi + s ((T - u) dPhi - sigma dphi),
+ * with dPhi = Phi(z_v) - Phi(z_u), dphi = phi(z_v) - phi(z_u), z = (E - T)/sigma.  Tail
+ * probabilities use erfc to avoid cancellation.  Pieces more than 9 sigma from a node are skipped
+ * (they contribute < 1e-18 of the node's weight).  The pieces and the resolution are kept in the
+ * response so response_column can evaluate the kernel at any T: spectra with steps whose position
+ * is only known at run time (kinematic edges of line sources, moving with m4) are folded on the
+ * grid's panels clipped at the step (tgrid_clip), which keeps them as accurate as smooth spectra.
+ */
+#include "detector/response.h"
+
+#include <gsl/gsl_integration.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "physics/constants.h"
+
+#define CUTOFF_SIGMAS 9.0
+/* Smallest resolution accepted on the grid [keV] (1 eV: far below any xenon detector's). */
+#define MIN_SIGMA_KEV 1e-3
+/* Most panels a grid may have (6 nodes each): realistic cards need a few dozen; more means a window
+ * absurdly wide for its resolution, refused instead of looping for ever. */
+#define MAX_PANELS 100000
+
+/* Xenon shell edges [keV], sorted.  Binding energies of the RRPA calculation (Chen et al.,
+ * arXiv:1610.04177, as tabulated in SNuDD binding_energies/binding_xenon.csv: 4s ... 1s) and the
+ * experimental M1, L3, L2, L1 and K edges quoted in the project's physics brief / PROVENANCE §5
+ * (1.1487, 4.7856, 5.1071, 5.4528, 34.561).  Either set can be used by the stepping approximation,
+ * so the grid has breakpoints at both. */
+static const double XENON_EDGES_KEV[] = {0.2294, 0.6499, 0.7081, 0.9612, 1.0248, 1.1487,
+                                         1.1705, 4.7856, 4.8356, 5.1071, 5.1615, 5.4528,
+                                         5.5098, 34.561, 34.759};
+
+const double *tgrid_xenon_edges(size_t *n) {
+  *n = sizeof XENON_EDGES_KEV / sizeof XENON_EDGES_KEV[0];
+  return XENON_EDGES_KEV;
+}
+
+void tgrid_options_default(tgrid_options *opt) {
+  opt->n_sigma = 6.0;
+  opt->panel_sigma = 1.5;
+  opt->n_gl = 6;
+  opt->T_floor = 0.01;
+  opt->breaks = tgrid_xenon_edges(&opt->n_breaks);
+}
+
+/* ---------------------------------------------------------------- grid */
+
+/* Smallest resolution of all cards at T. */
+static double min_sigma(const card *const *cards, size_t n_cards, double T) {
+  double s = INFINITY;
+  for (size_t i = 0; i < n_cards; i++)
+    s = fmin(s, card_resolution_sigma(cards[i], T));
+  return s;
+}
+
+/* Root of f(T) = T + sign * n_sigma * sigma(T) - target on [a, b] by bisection (f increasing). */
+static double solve_reach(const card *c, double n_sigma, double sign, double target, double a,
+                          double b) {
+  for (int it = 0; it < 200 && b - a > 1e-12 * b; it++) {
+    double m = 0.5 * (a + b);
+    if (m + sign * n_sigma * card_resolution_sigma(c, m) < target)
+      a = m;
+    else
+      b = m;
+  }
+  return 0.5 * (a + b);
+}
+
+/* Span [lo, hi] of true T that can reach card c's window within n_sigma. */
+static void card_span(const card *c, const tgrid_options *opt, double *lo, double *hi) {
+  double E_lo = c->edges[0], E_hi = c->edges[c->n_bins];
+  if (opt->T_floor + opt->n_sigma * card_resolution_sigma(c, opt->T_floor) >= E_lo)
+    *lo = opt->T_floor;
+  else
+    *lo = solve_reach(c, opt->n_sigma, +1.0, E_lo, opt->T_floor, E_lo);
+  double b = 2.0 * E_hi + 1.0;
+  while (b - opt->n_sigma * card_resolution_sigma(c, b) < E_hi)
+    b *= 2.0;
+  *hi = solve_reach(c, opt->n_sigma, -1.0, E_hi, E_hi, b);
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Sorted, de-duplicated piece boundaries: lo, hi and the breakpoints strictly inside. */
+static double *piece_bounds(double lo, double hi, const tgrid_options *opt, size_t *n,
+                            dip_error *err) {
+  double *x = dip_calloc(opt->n_breaks + 2, sizeof *x, err);
+  if (!x)
+    return NULL;
+  size_t m = 0;
+  x[m++] = lo;
+  for (size_t i = 0; i < opt->n_breaks; i++)
+    if (opt->breaks[i] > lo && opt->breaks[i] < hi)
+      x[m++] = opt->breaks[i];
+  x[m++] = hi;
+  qsort(x, m, sizeof *x, cmp_double);
+  size_t k = 1;
+  for (size_t i = 1; i < m; i++)
+    if (x[i] - x[k - 1] > 1e-9)
+      x[k++] = x[i];
+  x[k - 1] = hi;
+  *n = k;
+  return x;
+}
+
+/* Number of panels in [a, b] and, if marks != NULL, their boundaries (n + 1 values).
+ * Returns 0 if some card's sigma drops below MIN_SIGMA_KEV on the way (a bad polynomial), and stops
+ * counting at MAX_PANELS + 1. */
+static size_t panel_marks(const card *const *cards, size_t n_cards, const tgrid_options *opt,
+                          double a, double b, double *marks) {
+  size_t n = 0;
+  double t = a;
+  while (t < b) {
+    double sigma = min_sigma(cards, n_cards, t);
+    if (!(sigma >= MIN_SIGMA_KEV) || !isfinite(sigma))
+      return 0;
+    t += opt->panel_sigma * sigma;
+    if (++n > MAX_PANELS)
+      return n;
+    if (marks)
+      marks[n] = t;
+  }
+  if (marks) {
+    double stretch = (b - a) / (marks[n] - a);
+    marks[0] = a;
+    for (size_t i = 1; i < n; i++)
+      marks[i] = a + (marks[i] - a) * stretch;
+    marks[n] = b;
+  }
+  return n;
+}
+
+static int check_grid_options(const card *const *cards, size_t n_cards, const tgrid_options *opt,
+                              dip_error *err) {
+  if (n_cards == 0)
+    return dip_error_set(err, DIP_EINVAL, "tgrid: no cards");
+  if (!(opt->n_sigma > 0.0) || !(opt->panel_sigma > 0.0) || opt->n_gl < 1 || !(opt->T_floor > 0.0))
+    return dip_error_set(err, DIP_EINVAL,
+                         "tgrid: options need n_sigma > 0, panel_sigma > 0, n_gl >= 1, T_floor > 0");
+  for (size_t i = 0; i < n_cards; i++)
+    if (!(card_resolution_sigma(cards[i], opt->T_floor) > 0.0))
+      return dip_error_set(err, DIP_EINVAL, "tgrid: card '%s' has sigma <= 0 at T = %g keV",
+                           cards[i]->name, opt->T_floor);
+  return DIP_SUCCESS;
+}
+
+/* Node i of the reference rule mapped to the panel [a, b]. */
+static void panel_node(const tgrid *g, double a, double b, size_t i, double *T, double *w) {
+  *T = 0.5 * (a + b) + 0.5 * (b - a) * g->gl_x[i];
+  *w = 0.5 * (b - a) * g->gl_w[i];
+}
+
+/* Panel edges of every piece, the reference Gauss-Legendre rule, and the nodes T, w. */
+static int fill_nodes(tgrid *g, const card *const *cards, size_t n_cards, const tgrid_options *opt,
+                      const double *bounds, size_t n_bounds, dip_error *err) {
+  size_t n_panels = 0;
+  for (size_t p = 0; p + 1 < n_bounds; p++) {
+    size_t np = panel_marks(cards, n_cards, opt, bounds[p], bounds[p + 1], NULL);
+    if (np == 0)
+      return dip_error_set(err, DIP_EINVAL,
+                           "tgrid: a card's resolution sigma is not positive (below %g keV) in [%g, %g] keV",
+                           MIN_SIGMA_KEV, bounds[p], bounds[p + 1]);
+    n_panels += np;
+    if (n_panels > MAX_PANELS)
+      return dip_error_set(err, DIP_EINVAL,
+                           "tgrid: covering [%g, %g] keV would need more than %d panels of %g sigma "
+                           "(window too wide for the resolution)",
+                           bounds[0], bounds[n_bounds - 1], MAX_PANELS, opt->panel_sigma);
+  }
+  g->n_gl = opt->n_gl;
+  g->n_panels = n_panels;
+  g->n = n_panels * opt->n_gl;
+  gsl_integration_glfixed_table *gl = gsl_integration_glfixed_table_alloc(opt->n_gl);
+  if (!gl)
+    return dip_error_set(err, DIP_ENOMEM, "tgrid: cannot allocate a %zu-point Gauss-Legendre table",
+                         opt->n_gl);
+  g->gl_x = dip_calloc(opt->n_gl, sizeof *g->gl_x, err);
+  g->gl_w = dip_calloc(opt->n_gl, sizeof *g->gl_w, err);
+  g->panel_edges = dip_calloc(n_panels + 1, sizeof *g->panel_edges, err);
+  g->T = dip_calloc(g->n, sizeof *g->T, err);
+  g->w = dip_calloc(g->n, sizeof *g->w, err);
+  if (!g->gl_x || !g->gl_w || !g->panel_edges || !g->T || !g->w) {
+    gsl_integration_glfixed_table_free(gl);
+    return DIP_ENOMEM;
+  }
+  for (size_t i = 0; i < opt->n_gl; i++)
+    gsl_integration_glfixed_point(-1.0, 1.0, i, &g->gl_x[i], &g->gl_w[i], gl);
+  gsl_integration_glfixed_table_free(gl);
+  size_t q = 0;
+  for (size_t p = 0; p + 1 < n_bounds; p++)
+    q += panel_marks(cards, n_cards, opt, bounds[p], bounds[p + 1], g->panel_edges + q);
+  for (size_t j = 0; j < g->n; j++)
+    panel_node(g, g->panel_edges[j / g->n_gl], g->panel_edges[j / g->n_gl + 1], j % g->n_gl,
+               &g->T[j], &g->w[j]);
+  return DIP_SUCCESS;
+}
+
+size_t tgrid_clip(const tgrid *g, double a, double b, double *T, double *w) {
+  a = fmax(a, g->T_lo);
+  b = fmin(b, g->T_hi);
+  size_t n = 0;
+  for (size_t p = 0; p < g->n_panels && a < b; p++) {
+    double lo = fmax(a, g->panel_edges[p]), hi = fmin(b, g->panel_edges[p + 1]);
+    if (hi <= lo)
+      continue;
+    for (size_t i = 0; i < g->n_gl; i++, n++)
+      if (T)
+        panel_node(g, lo, hi, i, &T[n], &w[n]);
+  }
+  return n;
+}
+
+/* sigma >= MIN_SIGMA_KEV at 1000 evenly spaced points of the card's window (used only to name the
+ * first problem of a card whose span is also unbounded). */
+static int window_sigma_positive(const card *c) {
+  double a = c->edges[0], b = c->edges[c->n_bins];
+  for (int k = 0; k <= 1000; k++)
+    if (!(card_resolution_sigma(c, a + (b - a) * k / 1000.0) >= MIN_SIGMA_KEV))
+      return 0;
+  return 1;
+}
+
+int tgrid_init_opts(tgrid *g, const card *const *cards, size_t n_cards, const tgrid_options *opt,
+                    dip_error *err) {
+  memset(g, 0, sizeof *g);
+  DIP_TRY(check_grid_options(cards, n_cards, opt, err));
+  g->T_lo = INFINITY;
+  g->T_hi = 0.0;
+  for (size_t i = 0; i < n_cards; i++) {
+    double lo, hi;
+    card_span(cards[i], opt, &lo, &hi);
+    if ((!isfinite(lo) || !isfinite(hi)) && !window_sigma_positive(cards[i]))
+      return dip_error_set(err, DIP_EINVAL,
+                           "tgrid: card '%s': resolution sigma is not positive (below %g keV) inside its window",
+                           cards[i]->name, MIN_SIGMA_KEV);
+    if (!isfinite(lo) || !isfinite(hi))
+      return dip_error_set(err, DIP_EINVAL,
+                           "tgrid: card '%s': resolution sigma(T) grows faster than T/%g, so the "
+                           "true energies reaching its window cannot be bounded",
+                           cards[i]->name, opt->n_sigma);
+    g->T_lo = fmin(g->T_lo, lo);
+    g->T_hi = fmax(g->T_hi, hi);
+  }
+  size_t n_bounds;
+  double *bounds = piece_bounds(g->T_lo, g->T_hi, opt, &n_bounds, err);
+  if (!bounds)
+    return DIP_ENOMEM;
+  int status = fill_nodes(g, cards, n_cards, opt, bounds, n_bounds, err);
+  free(bounds);
+  if (status != DIP_SUCCESS)
+    tgrid_free(g);
+  return status;
+}
+
+int tgrid_init(tgrid *g, const card *const *cards, size_t n_cards, dip_error *err) {
+  tgrid_options opt;
+  tgrid_options_default(&opt);
+  return tgrid_init_opts(g, cards, n_cards, &opt, err);
+}
+
+void tgrid_free(tgrid *g) {
+  if (!g)
+    return;
+  free(g->T);
+  free(g->w);
+  free(g->panel_edges);
+  free(g->gl_x);
+  free(g->gl_w);
+  memset(g, 0, sizeof *g);
+}
+
+/* ---------------------------------------------------------------- response */
+
+/* One linear piece of eps(E) inside bin k: eps(E) = eps_u + slope (E - u) on [u, v]. */
+typedef struct response_piece {
+  double u, v, eps_u, slope;
+  size_t bin;
+} eff_piece;
+
+/* Split every bin at the efficiency knots inside it.  *n receives the number of pieces. */
+static eff_piece *eff_pieces(const card *c, size_t *n, dip_error *err) {
+  eff_piece *pc = dip_calloc(c->n_bins + c->n_eff, sizeof *pc, err);
+  if (!pc)
+    return NULL;
+  size_t m = 0;
+  for (size_t k = 0; k < c->n_bins; k++) {
+    double u = c->edges[k];
+    for (size_t i = 0; i <= c->n_eff; i++) {
+      double knot = i < c->n_eff ? c->eff_E[i] : c->edges[k + 1];
+      if (knot <= u)
+        continue;
+      double v = fmin(knot, c->edges[k + 1]);
+      double eu = card_efficiency(c, u), ev = card_efficiency(c, v);
+      pc[m++] = (eff_piece){u, v, eu, (ev - eu) / (v - u), k};
+      u = v;
+      if (u >= c->edges[k + 1])
+        break;
+    }
+  }
+  *n = m;
+  return pc;
+}
+
+/* Standard normal: P(z_a < Z < z_b) without cancellation in the tails, and the density. */
+static double normal_prob(double za, double zb) {
+  if (za > 0.0)
+    return 0.5 * (erfc(za / sqrt(2.0)) - erfc(zb / sqrt(2.0)));
+  return 0.5 * (erfc(-zb / sqrt(2.0)) - erfc(-za / sqrt(2.0)));
+}
+
+static double normal_pdf(double z) { return exp(-0.5 * z * z) / sqrt(2.0 * DIP_PI); }
+
+/* int_u^v eps(E) G(E; T, sigma) dE on one linear piece. */
+static double piece_integral(const eff_piece *p, double T, double sigma) {
+  double za = (p->u - T) / sigma, zb = (p->v - T) / sigma;
+  if (za > CUTOFF_SIGMAS || zb < -CUTOFF_SIGMAS)
+    return 0.0;
+  double dPhi = normal_prob(za, zb), dphi = normal_pdf(zb) - normal_pdf(za);
+  /* >= 0 mathematically (eps >= 0); clamp rounding noise in the far tails */
+  return fmax(0.0, p->eps_u * dPhi + p->slope * ((T - p->u) * dPhi - sigma * dphi));
+}
+
+/* Copy what response_column needs from the card. */
+static int keep_card_model(response *r, const card *c, dip_error *err) {
+  r->exposure_t_yr = c->exposure_t_yr;
+  r->resolution.res_model = c->res_model;
+  r->resolution.n_res_coef = c->n_res_coef;
+  r->resolution.res_coef = dip_calloc(c->n_res_coef, sizeof *c->res_coef, err);
+  if (!r->resolution.res_coef)
+    return DIP_ENOMEM;
+  memcpy(r->resolution.res_coef, c->res_coef, c->n_res_coef * sizeof *c->res_coef);
+  r->pieces = eff_pieces(c, &r->n_pieces, err);
+  return r->pieces ? DIP_SUCCESS : DIP_ENOMEM;
+}
+
+int response_init(response *r, const card *c, const tgrid *g, dip_error *err) {
+  memset(r, 0, sizeof *r);
+  r->n_bins = c->n_bins;
+  r->n_T = g->n;
+  int status = keep_card_model(r, c, err);
+  double *col = status ? NULL : dip_calloc(c->n_bins, sizeof *col, err);
+  r->R = col ? dip_calloc(c->n_bins * g->n, sizeof *r->R, err) : NULL;
+  if (!r->R) {
+    free(col);
+    response_free(r);
+    return DIP_ENOMEM;
+  }
+  for (size_t j = 0; j < g->n; j++) {
+    double sigma = card_resolution_sigma(c, g->T[j]);
+    if (!(sigma > 0.0) || !isfinite(sigma)) {
+      free(col);
+      response_free(r);
+      return dip_error_set(err, DIP_EINVAL, "response: card '%s' has sigma = %g at T = %g keV",
+                           c->name, sigma, g->T[j]);
+    }
+    response_column(r, g->T[j], col);
+    for (size_t k = 0; k < c->n_bins; k++)
+      r->R[k * g->n + j] = g->w[j] * col[k];
+  }
+  free(col);
+  return DIP_SUCCESS;
+}
+
+void response_column(const response *r, double T, double *col) {
+  double sigma = card_resolution_sigma(&r->resolution, T);
+  for (size_t k = 0; k < r->n_bins; k++)
+    col[k] = 0.0;
+  for (size_t p = 0; p < r->n_pieces; p++)
+    col[r->pieces[p].bin] += r->exposure_t_yr * piece_integral(&r->pieces[p], T, sigma);
+}
+
+void response_free(response *r) {
+  if (!r)
+    return;
+  free(r->R);
+  free(r->pieces);
+  free(r->resolution.res_coef);
+  memset(r, 0, sizeof *r);
+}
+
+void response_fold(const response *r, const double *dRdT, double *counts) {
+  for (size_t k = 0; k < r->n_bins; k++) {
+    const double *row = r->R + k * r->n_T;
+    double s = 0.0;
+    for (size_t j = 0; j < r->n_T; j++)
+      s += row[j] * dRdT[j];
+    counts[k] = s;
+  }
+}

@@ -1,0 +1,474 @@
+/*
+ * plot.c — exclusion curves, Delta chi^2 profiles and the E_min(T) figure through gnuplot
+ * (see plot.h).
+ *
+ * Each figure is produced in three steps: write the numbers (NAME.dat), write a script that draws
+ * the same body twice, once per terminal (pngcairo, pdfcairo), and run gnuplot on it with
+ * posix_spawnp (no shell, so directory names need no quoting beyond gnuplot's own strings).
+ * Text uses gnuplot's enhanced mode for units and Greek letters; entry names (which may contain
+ * '_') are printed noenhanced.
+ */
+#include "output/plot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "physics/constants.h"
+#include "physics/xsec.h"
+
+extern char **environ;
+
+#define PATH_LEN 4096
+
+/* The sources whose reach in m4 is marked on the exclusion plot. */
+static const struct {
+  const char *label;
+  double energy_MeV;
+} reach_sources[] = {{"pp", DIP_PP_ENDPOINT_MEV},
+                     {"^{7}Be", DIP_BE7_LINE_MEV},
+                     {"pep", DIP_PEP_LINE_MEV}};
+
+/* ---- small helpers ---- */
+
+static void file_path(char *out, const char *dir, const char *name, const char *ext) {
+  snprintf(out, PATH_LEN, "%s/%s.%s", dir, name, ext);
+}
+
+static int check_dir(const char *dir, dip_error *err) {
+  if (strpbrk(dir, "'\"\n"))
+    return dip_error_set(err, DIP_EINVAL, "plot directory '%s' must not contain quotes", dir);
+  if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+    return dip_error_set(err, DIP_EIO, "%s: cannot create directory: %s", dir, strerror(errno));
+  return DIP_SUCCESS;
+}
+
+static FILE *open_out(const char *path, dip_error *err) {
+  FILE *fp = fopen(path, "w");
+  if (!fp)
+    dip_error_set(err, DIP_EIO, "%s: cannot open for writing: %s", path, strerror(errno));
+  return fp;
+}
+
+static int close_out(FILE *fp, const char *path, dip_error *err) {
+  if (fclose(fp) != 0)
+    return dip_error_set(err, DIP_EIO, "%s: write error", path);
+  return DIP_SUCCESS;
+}
+
+static int file_nonempty(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && st.st_size > 0;
+}
+
+/* Run `gnuplot SCRIPT` with stdout+stderr into LOG; check exit status and outputs. */
+static int run_gnuplot(const char *dir, const char *name, dip_error *err) {
+  char script[PATH_LEN], log[PATH_LEN], png[PATH_LEN], pdf[PATH_LEN];
+  file_path(script, dir, name, "gp");
+  file_path(log, dir, name, "log");
+  file_path(png, dir, name, "png");
+  file_path(pdf, dir, name, "pdf");
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  char *argv[] = {"gnuplot", script, NULL};
+  pid_t pid;
+  int rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0)
+    return dip_error_set(err, DIP_EIO, "cannot run gnuplot: %s (install gnuplot-nox)",
+                         strerror(rc));
+  int wstatus = 0;
+  while (waitpid(pid, &wstatus, 0) < 0)
+    if (errno != EINTR)
+      return dip_error_set(err, DIP_EIO, "waiting for gnuplot: %s", strerror(errno));
+  if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
+    return dip_error_set(err, DIP_EIO, "gnuplot failed on %s (see %s)", script, log);
+  if (!file_nonempty(png) || !file_nonempty(pdf))
+    return dip_error_set(err, DIP_EIO, "gnuplot left %s or %s empty (see %s)", png, pdf, log);
+  return DIP_SUCCESS;
+}
+
+/* The body is emitted once per terminal. */
+typedef void (*body_fn)(FILE *gp, const void *ctx, const char *dat);
+
+static int write_and_run(const char *dir, const char *name, int width_px, int height_px,
+                         body_fn body, const void *ctx, dip_error *err) {
+  char script[PATH_LEN], dat[PATH_LEN], png[PATH_LEN], pdf[PATH_LEN];
+  file_path(script, dir, name, "gp");
+  file_path(dat, dir, name, "dat");
+  file_path(png, dir, name, "png");
+  file_path(pdf, dir, name, "pdf");
+  FILE *gp = open_out(script, err);
+  if (!gp)
+    return DIP_EIO;
+  fprintf(gp, "# %s — written by dipscan; rerun with: gnuplot %s\n", name, script);
+  fprintf(gp, "set terminal pngcairo size %d,%d font 'DejaVu Sans,11' enhanced\n", width_px,
+          height_px);
+  fprintf(gp, "set output '%s'\n", png);
+  body(gp, ctx, dat);
+  fprintf(gp, "set output\nset terminal pdfcairo size %.2fin,%.2fin font 'DejaVu Sans,9' "
+              "enhanced\n",
+          width_px / 120.0, height_px / 120.0);
+  fprintf(gp, "set output '%s'\n", pdf);
+  body(gp, ctx, dat);
+  fprintf(gp, "set output\n");
+  DIP_TRY(close_out(gp, script, err));
+  return run_gnuplot(dir, name, err);
+}
+
+/* Panels in rows of two; the figure is at least 840 px wide so that the two-line title fits. */
+static void layout(size_t n_panels, int *rows, int *cols, int *width_px) {
+  *cols = n_panels > 1 ? 2 : 1;
+  *rows = (int)((n_panels + 1) / 2);
+  *width_px = *cols == 1 ? 840 : 640 * *cols;
+}
+
+/* Panel title for a flavor (coupling) name. */
+static const char *coupling_title(const char *flavor) {
+  if (!strcmp(flavor, "universal"))
+    return "universal: μ_{e4} = μ_{μ4} = μ_{τ4}";
+  if (!strcmp(flavor, "e"))
+    return "ν_e → N: μ_{e4}";
+  if (!strcmp(flavor, "mu"))
+    return "ν_μ → N: μ_{μ4}";
+  if (!strcmp(flavor, "tau"))
+    return "ν_τ → N: μ_{τ4}";
+  return flavor;
+}
+
+double plot_m4_reach(double E_nu, double T) {
+  double lo = 0.0, hi = E_nu;
+  if (xsec_emin(T, 0.0) > E_nu)
+    return 0.0;
+  for (int i = 0; i < 100; i++) { /* xsec_emin grows with m4: bisection to double precision */
+    double mid = 0.5 * (lo + hi);
+    if (xsec_emin(T, mid) <= E_nu)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* ---- exclusion curves ---- */
+
+typedef struct exclusion_ctx {
+  const reduce_cube *c;
+  const reduce_result *r;
+  double ymin, ymax, off_top;
+  int *has_lower; /* [E][F] */
+} exclusion_ctx;
+
+/* The frame: from the decade below the strongest limit to the decade above the weakest finite one
+ * (capped at the top of the mu grid), so the rise towards each kinematic endpoint stays visible. */
+static void exclusion_range(exclusion_ctx *x) {
+  const reduce_result *r = x->r;
+  size_t n = r->n_entries * r->n_flavors * r->n_m4;
+  double lo = INFINITY, hi = 0.0;
+  for (size_t u = 0; u < n; u++) {
+    const double v[2] = {r->mu_1dof[u], r->mu_2dof_upper[u]};
+    for (int k = 0; k < 2; k++)
+      if (isfinite(v[k]) && v[k] > 0.0) {
+        lo = fmin(lo, v[k]);
+        hi = fmax(hi, v[k]);
+      }
+  }
+  double grid_top = x->c->n_mu ? x->c->mu[x->c->n_mu - 1] : 1.0;
+  if (!isfinite(lo))
+    lo = hi = grid_top / 1e3;
+  x->ymin = pow(10.0, floor(log10(lo / 1.5)));
+  x->ymax = fmin(grid_top, pow(10.0, ceil(log10(hi * 1.5))));
+  if (!(x->ymax > x->ymin * 10.0))
+    x->ymax = x->ymin * 100.0;
+  x->off_top = x->ymax * 1e3;
+}
+
+static void put_value(FILE *fp, double v, double off_top) {
+  if (isnan(v))
+    fprintf(fp, " NaN");
+  else if (isinf(v))
+    fprintf(fp, " %.6e", off_top);
+  else
+    fprintf(fp, " %.6e", v);
+}
+
+static int write_exclusion_data(exclusion_ctx *x, const char *path, dip_error *err) {
+  const reduce_cube *c = x->c;
+  const reduce_result *r = x->r;
+  FILE *fp = open_out(path, err);
+  if (!fp)
+    return DIP_EIO;
+  fprintf(fp, "# dipscan exclusion curves, cl = %g, data = %s; blocks (index f*E + e):\n"
+              "# m4[MeV] mu_1dof[mu_B] mu_2dof_upper[mu_B] mu_2dof_lower[mu_B]\n"
+              "# no sensitivity (inf) is written as %.3e (above the frame); NaN = not computed\n",
+          r->cl, c->data, x->off_top);
+  for (size_t f = 0; f < c->n_flavors; f++)
+    for (size_t e = 0; e < c->n_entries; e++) {
+      fprintf(fp, "# %s %s\n", c->entries[e], c->flavors[f]);
+      for (size_t m = 0; m < c->n_m4; m++) {
+        size_t u = reduce_unit(c, e, f, m);
+        double lower = r->mu_2dof_lower[u] > 0.0 ? r->mu_2dof_lower[u] : NAN;
+        x->has_lower[e * c->n_flavors + f] |= !isnan(lower);
+        fprintf(fp, "%.6e", c->m4[m]);
+        put_value(fp, r->mu_1dof[u], x->off_top);
+        put_value(fp, r->mu_2dof_upper[u], x->off_top);
+        put_value(fp, lower, x->off_top);
+        fprintf(fp, "\n");
+      }
+      fprintf(fp, "\n\n");
+    }
+  return close_out(fp, path, err);
+}
+
+/* Distinguishable line colours (gnuplot's default fifth colour, yellow, is hard to see). */
+static const char *const entry_colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
+                                           "#ff7f0e", "#000000", "#8c564b", "#e377c2"};
+#define N_ENTRY_COLORS (sizeof entry_colors / sizeof *entry_colors)
+
+static void exclusion_panel(FILE *gp, const exclusion_ctx *x, size_t f, const char *dat) {
+  const reduce_cube *c = x->c;
+  fprintf(gp, "set title '%s'\n", coupling_title(c->flavors[f]));
+  fprintf(gp, "plot ");
+  for (size_t e = 0; e < c->n_entries; e++) {
+    size_t block = f * c->n_entries + e;
+    const char *color = entry_colors[e % N_ENTRY_COLORS];
+    fprintf(gp, "'%s' index %zu using 1:2 with lines lw 2 lc rgb '%s' dt 1 title '%s' noenhanced, \\\n"
+                "     '' index %zu using 1:3 with lines lw 2 lc rgb '%s' dt 2 notitle, \\\n",
+            dat, block, color, c->entries[e], block, color);
+    if (x->has_lower[e * c->n_flavors + f])
+      fprintf(gp, "     '' index %zu using 1:4 with lines lw 2 lc rgb '%s' dt 2 notitle, \\\n",
+              block, color);
+  }
+  fprintf(gp, "     NaN with lines lw 2 lc rgb 'black' dt 1 title '1 dof', \\\n"
+              "     NaN with lines lw 2 lc rgb 'black' dt 2 title '2 dof'\n");
+}
+
+static void exclusion_body(FILE *gp, const void *ctx, const char *dat) {
+  const exclusion_ctx *x = ctx;
+  const reduce_cube *c = x->c;
+  int rows, cols, width;
+  layout(c->n_flavors, &rows, &cols, &width);
+  double xmin = c->m4[0] / 1.5, xmax = c->m4[c->n_m4 - 1] * 1.5;
+  fprintf(gp, "reset\nset logscale xy\nset format x '10^{%%L}'\nset format y '10^{%%L}'\n");
+  fprintf(gp, "set xrange [%.6e:%.6e]\nset yrange [%.6e:%.6e]\n", xmin, xmax, x->ymin, x->ymax);
+  fprintf(gp, "set xlabel 'm_4 [MeV]'\nset ylabel 'μ_{ℓ4} upper limit [μ_B]'\n");
+  fprintf(gp, "set grid xtics ytics mxtics lc rgb '#dddddd'\nset key top left Left reverse box opaque "
+              "font ',8' samplen 2 spacing 1.0\nset clip two\n");
+  for (size_t s = 0; s < sizeof reach_sources / sizeof *reach_sources; s++) {
+    double reach = plot_m4_reach(reach_sources[s].energy_MeV,
+                                 PLOT_REACH_RECOIL_KEV / DIP_KEV_PER_MEV);
+    if (reach > xmin && reach < xmax)
+      fprintf(gp, "set arrow from %.6e, graph 0 to %.6e, graph 1 nohead dt 3 lc rgb '#888888'\n"
+                  "set label '%s' at %.6e, graph 0.97 right rotate by 90 offset 1.0,0 "
+                  "tc rgb '#555555' font ',9'\n",
+              reach, reach, reach_sources[s].label, reach);
+  }
+  fprintf(gp, "set multiplot layout %d,%d title \"%g%% CL exclusion, data: %s\\n1 dof (solid) %s "
+              "Δχ^2 = %.3f, 2 dof (dashed) Δχ^2 = %.3f; dotted: reach at T = %g keV\" "
+              "font ',11'\n",
+          rows, cols, 100.0 * x->r->cl, c->data[0] ? c->data : "unknown",
+          threshold_name(x->r->kind), x->r->delta_chi2_1dof, x->r->delta_chi2_2dof,
+          PLOT_REACH_RECOIL_KEV);
+  for (size_t f = 0; f < c->n_flavors; f++)
+    exclusion_panel(gp, x, f, dat);
+  fprintf(gp, "unset multiplot\n");
+}
+
+int plot_exclusion(const reduce_cube *c, const reduce_result *r, const char *dir, dip_error *err) {
+  DIP_TRY(check_dir(dir, err));
+  if (c->n_m4 == 0 || c->n_flavors == 0 || c->n_entries == 0)
+    return dip_error_set(err, DIP_EINVAL, "exclusion plot: the cube has an empty axis");
+  exclusion_ctx x = {c, r, 0, 0, 0, NULL};
+  x.has_lower = dip_calloc(c->n_entries * c->n_flavors, sizeof *x.has_lower, err);
+  if (!x.has_lower)
+    return DIP_ENOMEM;
+  exclusion_range(&x);
+  char dat[PATH_LEN];
+  file_path(dat, dir, "exclusion", "dat");
+  int rows, cols, width;
+  layout(c->n_flavors, &rows, &cols, &width);
+  int status = write_exclusion_data(&x, dat, err);
+  if (status == DIP_SUCCESS)
+    status = write_and_run(dir, "exclusion", width, 40 + 480 * rows, exclusion_body, &x, err);
+  free(x.has_lower);
+  return status;
+}
+
+/* ---- Delta chi^2 profiles ---- */
+
+typedef struct profile_ctx {
+  const reduce_cube *c;
+  const reduce_result *r;
+  size_t m;             /* grid index */
+  double requested;     /* requested m4 */
+  double xmin, xmax, ymax;
+} profile_ctx;
+
+static size_t nearest_m4(const reduce_cube *c, double m4) {
+  size_t best = 0;
+  for (size_t m = 1; m < c->n_m4; m++)
+    if (fabs(log(c->m4[m] / m4)) < fabs(log(c->m4[best] / m4)))
+      best = m;
+  return best;
+}
+
+/* mu range: a decade either side of the 1-dof limits at this m4, within the grid (the key goes
+ * below the frame, so it never hides a curve). */
+static void profile_range(profile_ctx *x) {
+  const reduce_cube *c = x->c;
+  double lo = INFINITY, hi = 0.0;
+  for (size_t e = 0; e < c->n_entries; e++)
+    for (size_t f = 0; f < c->n_flavors; f++) {
+      double v = x->r->mu_1dof[reduce_unit(c, e, f, x->m)];
+      if (isfinite(v) && v > 0.0) {
+        lo = fmin(lo, v);
+        hi = fmax(hi, v);
+      }
+    }
+  double grid_lo = c->mu[0] > 0.0 ? c->mu[0] : (c->n_mu > 1 ? c->mu[1] : 1e-3);
+  double grid_hi = c->mu[c->n_mu - 1];
+  x->xmin = isfinite(lo) ? fmax(grid_lo, lo / 10.0) : grid_lo;
+  x->xmax = isfinite(lo) ? fmin(grid_hi, hi * 10.0) : grid_hi;
+  if (!(x->xmax > x->xmin))
+    x->xmax = x->xmin * 10.0;
+  x->ymax = 4.0 * x->r->delta_chi2_1dof;
+}
+
+static int write_profile_data(const profile_ctx *x, const char *path, dip_error *err) {
+  const reduce_cube *c = x->c;
+  FILE *fp = open_out(path, err);
+  if (!fp)
+    return DIP_EIO;
+  fprintf(fp, "# dipscan Delta chi^2 profiles at m4 = %.6g MeV; blocks (index f*E + e):\n"
+              "# mu[mu_B] Delta_chi2 (w.r.t. the minimum over mu at this m4); NaN = not computed\n",
+          c->m4[x->m]);
+  for (size_t f = 0; f < c->n_flavors; f++)
+    for (size_t e = 0; e < c->n_entries; e++) {
+      size_t u = reduce_unit(c, e, f, x->m);
+      fprintf(fp, "# %s %s\n", c->entries[e], c->flavors[f]);
+      for (size_t i = 0; i < c->n_mu; i++) {
+        double d = c->done[u] ? c->chi2[u * c->n_mu + i] - x->r->chi2_row_min[u] : NAN;
+        if (c->mu[i] > 0.0)
+          fprintf(fp, "%.6e %.6e\n", c->mu[i], isfinite(d) ? d : NAN);
+      }
+      fprintf(fp, "\n\n");
+    }
+  return close_out(fp, path, err);
+}
+
+static void profile_body(FILE *gp, const void *ctx, const char *dat) {
+  const profile_ctx *x = ctx;
+  const reduce_cube *c = x->c;
+  int rows, cols, width;
+  layout(c->n_flavors, &rows, &cols, &width);
+  fprintf(gp, "reset\nset logscale x\nset format x '10^{%%L}'\n");
+  fprintf(gp, "set xrange [%.6e:%.6e]\nset yrange [0:%.6g]\n", x->xmin, x->xmax, x->ymax);
+  fprintf(gp, "set xlabel 'μ_{ℓ4} [μ_B]'\nset ylabel 'Δχ^2'\n");
+  fprintf(gp, "set grid lc rgb '#dddddd'\nset key below horizontal Left reverse font ',9'\n");
+  char nearest[96] = "";
+  if (fabs(c->m4[x->m] / x->requested - 1.0) > 1e-6)
+    snprintf(nearest, sizeof nearest, " (grid value nearest to %g MeV)", x->requested);
+  fprintf(gp, "set multiplot layout %d,%d title 'Δχ^2 profiles at m_4 = %g MeV%s, data: %s' "
+              "font ',11'\n",
+          rows, cols, c->m4[x->m], nearest, c->data[0] ? c->data : "unknown");
+  for (size_t f = 0; f < c->n_flavors; f++) {
+    fprintf(gp, "set title '%s'\nplot ", coupling_title(c->flavors[f]));
+    for (size_t e = 0; e < c->n_entries; e++)
+      fprintf(gp, "'%s' index %zu using 1:2 with lines lw 2 lc %zu title '%s' noenhanced, \\\n     ",
+              dat, f * c->n_entries + e, e + 1, c->entries[e]);
+    fprintf(gp, "%.6f with lines dt 2 lw 1.5 lc rgb 'black' title '%g%% CL, 1 dof %s, "
+                "Δχ^2 = %.3f'\n",
+            x->r->delta_chi2_1dof, 100.0 * x->r->cl, threshold_name(x->r->kind),
+            x->r->delta_chi2_1dof);
+  }
+  fprintf(gp, "unset multiplot\n");
+}
+
+int plot_profiles(const reduce_cube *c, const reduce_result *r, const double *m4, size_t n_m4,
+                  const char *dir, dip_error *err) {
+  DIP_TRY(check_dir(dir, err));
+  if (c->n_m4 == 0 || c->n_mu == 0 || c->n_flavors == 0 || c->n_entries == 0)
+    return dip_error_set(err, DIP_EINVAL, "profile plot: the cube has an empty axis");
+  for (size_t k = 0; k < n_m4; k++) {
+    if (!(m4[k] > 0.0))
+      return dip_error_set(err, DIP_EINVAL, "profile m4 %g MeV must be positive", m4[k]);
+    profile_ctx x = {c, r, nearest_m4(c, m4[k]), m4[k], 0, 0, 0};
+    profile_range(&x);
+    char name[64], dat[PATH_LEN];
+    snprintf(name, sizeof name, "profile_m4_%g", c->m4[x.m]);
+    file_path(dat, dir, name, "dat");
+    DIP_TRY(write_profile_data(&x, dat, err));
+    int rows, cols, width;
+    layout(c->n_flavors, &rows, &cols, &width);
+    DIP_TRY(write_and_run(dir, name, width, 60 + 500 * rows, profile_body, &x, err));
+  }
+  return DIP_SUCCESS;
+}
+
+/* ---- E_min(T) ---- */
+
+/* The masses drawn (MeV): the massless case, the reference paper's 0.01 and 0.3 MeV, and steps
+ * through the pp / 7Be reach. */
+static const double kin_m4[] = {0.0, 0.01, 0.1, 0.2, 0.3, 0.5};
+enum { KIN_N_M4 = sizeof kin_m4 / sizeof *kin_m4, KIN_N_T = 200 };
+static const double kin_T_keV[2] = {0.1, 100.0};
+
+static int write_kinematics_data(const char *path, dip_error *err) {
+  FILE *fp = open_out(path, err);
+  if (!fp)
+    return DIP_EIO;
+  fprintf(fp, "# E_min(T, m4) = (1 + m4^2/(2 m_e T)) (T + sqrt(T^2 + 2 m_e T))/2 (xsec_emin)\n"
+              "# T[keV]");
+  for (size_t k = 0; k < KIN_N_M4; k++)
+    fprintf(fp, " Emin[MeV](m4=%g)", kin_m4[k]);
+  fprintf(fp, "\n");
+  for (int i = 0; i < KIN_N_T; i++) {
+    double T = kin_T_keV[0] * pow(kin_T_keV[1] / kin_T_keV[0], (double)i / (KIN_N_T - 1));
+    fprintf(fp, "%.6e", T);
+    for (size_t k = 0; k < KIN_N_M4; k++)
+      fprintf(fp, " %.6e", xsec_emin(T / DIP_KEV_PER_MEV, kin_m4[k]));
+    fprintf(fp, "\n");
+  }
+  return close_out(fp, path, err);
+}
+
+static void kinematics_body(FILE *gp, const void *ctx, const char *dat) {
+  (void)ctx;
+  fprintf(gp, "reset\nset logscale xy\nset format x '10^{%%L}'\nset format y '10^{%%L}'\n");
+  fprintf(gp, "set xrange [%g:%g]\nset yrange [0.01:10]\n", kin_T_keV[0], kin_T_keV[1]);
+  fprintf(gp, "set xlabel 'electron recoil T [keV]'\nset ylabel 'E_{min} [MeV]'\n");
+  fprintf(gp, "set title 'Smallest neutrino energy for a recoil T: ν e → N e'\n");
+  fprintf(gp, "set grid lc rgb '#dddddd'\nset key bottom right box opaque font ',9'\n");
+  fprintf(gp, "set object 1 rect from 1, graph 0 to 30, graph 1 fc rgb '#eeeeff' "
+              "fillstyle solid noborder behind\n"
+              "set label 'analysis window 1-30 keV' at 1.2, graph 0.96 tc rgb '#555599' font ',9'\n");
+  for (size_t s = 0; s < sizeof reach_sources / sizeof *reach_sources; s++)
+    fprintf(gp, "set arrow from graph 0, first %.6g to graph 1, first %.6g nohead dt 3 lc rgb "
+                "'#888888'\nset label '%s (%.3g MeV)' at %g, first %.6g offset 0,0.6 "
+                "tc rgb '#555555' font ',9'\n",
+            reach_sources[s].energy_MeV, reach_sources[s].energy_MeV, reach_sources[s].label,
+            reach_sources[s].energy_MeV, kin_T_keV[0] * 1.3, reach_sources[s].energy_MeV);
+  fprintf(gp, "plot ");
+  for (size_t k = 0; k < KIN_N_M4; k++)
+    fprintf(gp, "%s'%s' using 1:%zu with lines lw 2 lc %zu %s title 'm_4 = %g MeV%s'",
+            k ? ", \\\n     " : "", dat, k + 2, k + 1, k ? "dt 1" : "dt 2", kin_m4[k],
+            k ? "" : " (massless)");
+  fprintf(gp, "\n");
+}
+
+int plot_kinematics(const char *dir, dip_error *err) {
+  DIP_TRY(check_dir(dir, err));
+  char dat[PATH_LEN];
+  file_path(dat, dir, "kinematics", "dat");
+  DIP_TRY(write_kinematics_data(dat, err));
+  return write_and_run(dir, "kinematics", 900, 640, kinematics_body, NULL, err);
+}

@@ -1,0 +1,643 @@
+/*
+ * reduce.c — 1-dof limits, 2-dof contours, CSV and /limits_reduced from a scan cube (see reduce.h).
+ *
+ * Three steps, kept apart so that the cube is never touched before everything is known:
+ * reduce_cube_read (serial HDF5, read-only), reduce_run (pure computation on the loaded arrays),
+ * then reduce_write_csv / reduce_write_cube.  A "row" is one unit's chi^2(mu) with the NaN points
+ * dropped and, when the engine stored chi^2(mu = 0), that point prepended.
+ */
+#include "output/reduce.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HDF5_TRY(expr, what)                                                          \
+  do {                                                                               \
+    if ((expr) < 0)                                                                  \
+      return dip_error_set(err, DIP_EHDF5, "%s: HDF5 error: %s", path, (what));      \
+  } while (0)
+
+/* ---- reading ---- */
+
+/* Read a string attribute of the root group (fixed or variable length) into out[n]; "" if absent. */
+static void read_text_attr(hid_t file, const char *name, char *out, size_t n) {
+  out[0] = '\0';
+  if (H5Aexists(file, name) <= 0)
+    return;
+  hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
+  hid_t ftype = attr >= 0 ? H5Aget_type(attr) : -1;
+  if (ftype >= 0 && H5Tget_class(ftype) == H5T_STRING) {
+    hid_t mtype = H5Tcopy(H5T_C_S1);
+    H5Tset_cset(mtype, H5Tget_cset(ftype)); /* h5py writes UTF-8; HDF5 converts no charsets */
+    if (H5Tis_variable_str(ftype) > 0) {
+      char *s = NULL;
+      if (H5Tset_size(mtype, H5T_VARIABLE) >= 0 && H5Aread(attr, mtype, &s) >= 0 && s)
+        snprintf(out, n, "%s", s);
+      H5free_memory(s);
+    } else {
+      size_t width = H5Tget_size(ftype);
+      char *buf = calloc(width + 1, 1);
+      if (buf && H5Tset_size(mtype, width) >= 0 && H5Aread(attr, mtype, buf) >= 0)
+        snprintf(out, n, "%s", buf);
+      free(buf);
+    }
+    H5Tclose(mtype);
+  }
+  if (ftype >= 0)
+    H5Tclose(ftype);
+  if (attr >= 0)
+    H5Aclose(attr);
+}
+
+static double read_double_attr(hid_t file, const char *name) {
+  double v = NAN;
+  if (H5Aexists(file, name) <= 0)
+    return v;
+  hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
+  if (attr >= 0 && H5Aread(attr, H5T_NATIVE_DOUBLE, &v) < 0)
+    v = NAN;
+  if (attr >= 0)
+    H5Aclose(attr);
+  return v;
+}
+
+/* Extent of a dataset: its rank must be `rank`; dims[rank] filled. */
+static int dataset_dims(hid_t d, int rank, hsize_t *dims) {
+  hid_t space = H5Dget_space(d);
+  int ok = space >= 0 && H5Sget_simple_extent_ndims(space) == rank &&
+           H5Sget_simple_extent_dims(space, dims, NULL) == rank;
+  if (space >= 0)
+    H5Sclose(space);
+  return ok ? 0 : -1;
+}
+
+/* Read a 1-D string dataset (fixed or variable length) into n newly allocated strings. */
+static int read_string_axis(hid_t file, const char *name, char ***out, size_t *n, const char *path,
+                            dip_error *err) {
+  hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+  HDF5_TRY(d, name);
+  hsize_t dims[1] = {0};
+  hid_t ftype = H5Dget_type(d), mtype = H5Tcopy(H5T_C_S1);
+  int vlen = ftype >= 0 ? H5Tis_variable_str(ftype) > 0 : 0;
+  size_t width = ftype >= 0 && !vlen ? H5Tget_size(ftype) : 0;
+  int ok = ftype >= 0 && mtype >= 0 && H5Tget_class(ftype) == H5T_STRING &&
+           H5Tset_cset(mtype, H5Tget_cset(ftype)) >= 0 && dataset_dims(d, 1, dims) == 0 &&
+           dims[0] > 0 &&
+           H5Tset_size(mtype, vlen ? H5T_VARIABLE : width) >= 0;
+  char **list = ok ? calloc(dims[0], sizeof *list) : NULL;
+  char *fixed = ok && !vlen ? calloc(dims[0], width + 1) : NULL;
+  ok = ok && list && (vlen || fixed);
+  if (ok && vlen) {
+    char **raw = calloc(dims[0], sizeof *raw);
+    hid_t space = H5Dget_space(d);
+    ok = raw && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0;
+    for (hsize_t i = 0; ok && i < dims[0]; i++)
+      ok = (list[i] = strdup(raw[i] ? raw[i] : "")) != NULL;
+    if (raw && space >= 0)
+      H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, raw);
+    if (space >= 0)
+      H5Sclose(space);
+    free(raw);
+  } else if (ok) {
+    ok = H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, fixed) >= 0;
+    for (hsize_t i = 0; ok && i < dims[0]; i++) {
+      list[i] = calloc(width + 1, 1);
+      ok = list[i] != NULL;
+      if (ok)
+        memcpy(list[i], fixed + i * width, width);
+    }
+  }
+  free(fixed);
+  if (mtype >= 0)
+    H5Tclose(mtype);
+  if (ftype >= 0)
+    H5Tclose(ftype);
+  H5Dclose(d);
+  if (!ok) {
+    for (hsize_t i = 0; list && i < dims[0]; i++)
+      free(list[i]);
+    free(list);
+    return dip_error_set(err, DIP_EHDF5, "%s: cannot read string axis /%s", path, name);
+  }
+  *out = list;
+  *n = dims[0];
+  return DIP_SUCCESS;
+}
+
+/* Read a numeric dataset whose shape must equal dims[rank]; *out allocated.  With optional set,
+ * a missing dataset leaves *out NULL. */
+static int read_array(hid_t file, const char *name, hid_t mtype, size_t elem, int rank,
+                      const hsize_t *dims, int optional, void **out, const char *path,
+                      dip_error *err) {
+  *out = NULL;
+  if (optional && H5Lexists(file, name, H5P_DEFAULT) <= 0)
+    return DIP_SUCCESS;
+  hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+  HDF5_TRY(d, name);
+  hsize_t got[4] = {0, 0, 0, 0};
+  size_t count = 1;
+  int shape_ok = dataset_dims(d, rank, got) == 0;
+  for (int i = 0; shape_ok && i < rank; i++) {
+    shape_ok = got[i] == dims[i];
+    count *= dims[i];
+  }
+  if (!shape_ok) {
+    H5Dclose(d);
+    return dip_error_set(err, DIP_EINVAL, "%s: /%s does not have the shape of the axes", path,
+                         name);
+  }
+  void *buf = dip_calloc(count, elem, err);
+  int rc = buf ? H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
+  H5Dclose(d);
+  if (!buf)
+    return DIP_ENOMEM;
+  if (rc < 0) {
+    free(buf);
+    return dip_error_set(err, DIP_EHDF5, "%s: HDF5 error: reading /%s", path, name);
+  }
+  *out = buf;
+  return DIP_SUCCESS;
+}
+
+static int check_mu_axis(const reduce_cube *c, const char *path, dip_error *err) {
+  for (size_t i = 0; i < c->n_mu; i++)
+    if (!(c->mu[i] >= 0.0) || !isfinite(c->mu[i]) || (i > 0 && !(c->mu[i] > c->mu[i - 1])))
+      return dip_error_set(err, DIP_EINVAL,
+                           "%s: /axes/mu must be finite, >= 0 and strictly increasing", path);
+  return DIP_SUCCESS;
+}
+
+static int read_contents(reduce_cube *c, hid_t file, const char *path, dip_error *err) {
+  size_t n_m4 = 0, n_mu = 0;
+  DIP_TRY(read_string_axis(file, "axes/experiment", &c->entries, &c->n_entries, path, err));
+  DIP_TRY(read_string_axis(file, "axes/flavor", &c->flavors, &c->n_flavors, path, err));
+  hid_t d = H5Dopen2(file, "axes/m4", H5P_DEFAULT);
+  HDF5_TRY(d, "axes/m4");
+  hsize_t dim[1];
+  int rc = dataset_dims(d, 1, dim);
+  n_m4 = dim[0];
+  H5Dclose(d);
+  HDF5_TRY(rc, "axes/m4 shape");
+  d = H5Dopen2(file, "axes/mu", H5P_DEFAULT);
+  HDF5_TRY(d, "axes/mu");
+  rc = dataset_dims(d, 1, dim);
+  n_mu = dim[0];
+  H5Dclose(d);
+  HDF5_TRY(rc, "axes/mu shape");
+  c->n_m4 = n_m4;
+  c->n_mu = n_mu;
+  hsize_t dims[4] = {c->n_entries, c->n_flavors, n_m4, n_mu};
+  const hid_t dbl = H5T_NATIVE_DOUBLE;
+  DIP_TRY(read_array(file, "axes/m4", dbl, sizeof(double), 1, &dims[2], 0, (void **)&c->m4, path,
+                     err));
+  DIP_TRY(read_array(file, "axes/mu", dbl, sizeof(double), 1, &dims[3], 0, (void **)&c->mu, path,
+                     err));
+  DIP_TRY(check_mu_axis(c, path, err));
+  DIP_TRY(read_array(file, "chi2", dbl, sizeof(double), 4, dims, 0, (void **)&c->chi2, path, err));
+  DIP_TRY(read_array(file, "done", H5T_NATIVE_UINT8, 1, 3, dims, 0, (void **)&c->done, path, err));
+  DIP_TRY(read_array(file, "limits/mu_1dof", dbl, sizeof(double), 3, dims, 1,
+                     (void **)&c->engine_mu_1dof, path, err));
+  DIP_TRY(read_array(file, "limits/chi2_min", dbl, sizeof(double), 3, dims, 1,
+                     (void **)&c->engine_chi2_min, path, err));
+  DIP_TRY(read_array(file, "units/chi2_zero", dbl, sizeof(double), 3, dims, 1,
+                     (void **)&c->chi2_zero, path, err));
+  c->engine_cl = read_double_attr(file, "cl");
+  c->engine_threshold = read_double_attr(file, "threshold_delta_chi2");
+  read_text_attr(file, "threshold", c->threshold_name, sizeof c->threshold_name);
+  read_text_attr(file, "data", c->data, sizeof c->data);
+  read_text_attr(file, "status", c->status, sizeof c->status);
+  return DIP_SUCCESS;
+}
+
+int reduce_cube_read(reduce_cube *c, const char *path, dip_error *err) {
+  memset(c, 0, sizeof *c);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0)
+    return dip_error_set(err, DIP_EIO, "%s: cannot open as an HDF5 file", path);
+  int status = read_contents(c, file, path, err);
+  H5Fclose(file);
+  if (status != DIP_SUCCESS)
+    reduce_cube_free(c);
+  return status;
+}
+
+static void free_strings(char **list, size_t n) {
+  for (size_t i = 0; list && i < n; i++)
+    free(list[i]);
+  free(list);
+}
+
+void reduce_cube_free(reduce_cube *c) {
+  free_strings(c->entries, c->n_entries);
+  free_strings(c->flavors, c->n_flavors);
+  free(c->m4);
+  free(c->mu);
+  free(c->chi2);
+  free(c->engine_mu_1dof);
+  free(c->engine_chi2_min);
+  free(c->chi2_zero);
+  free(c->done);
+  memset(c, 0, sizeof *c);
+}
+
+/* ---- thresholds and crossings ---- */
+
+/* mu where the straight line through (a, da) and (b, db) reaches thr: in log mu, or in mu^2 when
+ * a = 0 (no log there; the signal is quadratic in mu). */
+static double interpolate(double a, double da, double b, double db, double thr) {
+  double t = (thr - da) / (db - da);
+  if (a <= 0.0)
+    return b * sqrt(t);
+  return exp(log(a) + t * (log(b) - log(a)));
+}
+
+static size_t argmin(const double *v, size_t n) {
+  size_t k = 0;
+  for (size_t i = 1; i < n; i++)
+    if (v[i] < v[k])
+      k = i;
+  return k;
+}
+
+static void set_bracket(double *lo, double *hi, double a, double b) {
+  if (lo)
+    *lo = a;
+  if (hi)
+    *hi = b;
+}
+
+double reduce_crossing_up(const double *mu, const double *chi2, size_t n, double ref, double thr,
+                          double *lo, double *hi) {
+  set_bracket(lo, hi, INFINITY, INFINITY);
+  if (n == 0)
+    return INFINITY;
+  for (size_t i = argmin(chi2, n) + 1; i < n; i++)
+    if (chi2[i] - ref >= thr) {
+      set_bracket(lo, hi, mu[i - 1], mu[i]);
+      return interpolate(mu[i - 1], chi2[i - 1] - ref, mu[i], chi2[i] - ref, thr);
+    }
+  return INFINITY;
+}
+
+double reduce_crossing_down(const double *mu, const double *chi2, size_t n, double ref, double thr,
+                            double *lo, double *hi) {
+  set_bracket(lo, hi, 0.0, 0.0);
+  if (n == 0)
+    return 0.0;
+  for (size_t i = argmin(chi2, n); i-- > 0;)
+    if (chi2[i] - ref >= thr) {
+      set_bracket(lo, hi, mu[i], mu[i + 1]);
+      return interpolate(mu[i], chi2[i] - ref, mu[i + 1], chi2[i + 1] - ref, thr);
+    }
+  return 0.0;
+}
+
+/* ---- reduction ---- */
+
+size_t reduce_unit(const reduce_cube *c, size_t e, size_t f, size_t m) {
+  return (e * c->n_flavors + f) * c->n_m4 + m;
+}
+
+/* One unit's row (finite points only, mu = 0 prepended from chi2_zero); returns its length. */
+static size_t build_row(const reduce_cube *c, size_t unit, double *mu, double *chi2) {
+  size_t n = 0;
+  const double *src = c->chi2 + unit * c->n_mu;
+  if (c->chi2_zero && isfinite(c->chi2_zero[unit]) && c->n_mu > 0 && c->mu[0] > 0.0) {
+    mu[n] = 0.0;
+    chi2[n++] = c->chi2_zero[unit];
+  }
+  for (size_t i = 0; i < c->n_mu; i++)
+    if (isfinite(src[i])) {
+      mu[n] = c->mu[i];
+      chi2[n++] = src[i];
+    }
+  return n;
+}
+
+static double row_minimum(const reduce_cube *c, size_t unit, const double *chi2, size_t n) {
+  double m = n ? chi2[argmin(chi2, n)] : NAN;
+  if (c->engine_chi2_min && isfinite(c->engine_chi2_min[unit]) && !(m <= c->engine_chi2_min[unit]))
+    m = c->engine_chi2_min[unit];
+  return m;
+}
+
+/* Grid 1-dof crossing; compare with (and adopt) the engine's value. */
+static void reduce_1dof(reduce_result *r, const reduce_cube *c, size_t unit, const double *mu,
+                        const double *chi2, size_t n) {
+  double lo, hi;
+  double ref = r->chi2_row_min[unit];
+  double grid = reduce_crossing_up(mu, chi2, n, ref, r->delta_chi2_1dof, &lo, &hi);
+  r->mu_1dof_grid[unit] = grid;
+  r->mu_1dof[unit] = grid;
+  if (!r->engine_comparable || !c->engine_mu_1dof || isnan(c->engine_mu_1dof[unit]))
+    return;
+  double engine = c->engine_mu_1dof[unit];
+  int agree = isinf(grid) ? isinf(engine) : engine >= lo && engine <= hi;
+  r->n_engine_checked++;
+  if (agree)
+    r->mu_1dof[unit] = engine;
+  else
+    r->n_engine_disagree++;
+}
+
+static void reduce_rows(reduce_result *r, const reduce_cube *c, double *mu, double *chi2) {
+  for (size_t unit = 0; unit < r->n_units; unit++) {
+    if (!c->done[unit])
+      continue;
+    r->n_done++;
+    size_t n = build_row(c, unit, mu, chi2);
+    r->chi2_row_min[unit] = row_minimum(c, unit, chi2, n);
+    reduce_1dof(r, c, unit, mu, chi2, n);
+  }
+}
+
+static void reduce_planes(reduce_result *r, const reduce_cube *c, double *mu, double *chi2) {
+  for (size_t plane = 0; plane < r->n_entries * r->n_flavors; plane++) {
+    double best = NAN;
+    for (size_t m = 0; m < r->n_m4; m++) {
+      double v = r->chi2_row_min[plane * r->n_m4 + m];
+      if (isfinite(v) && !(best <= v))
+        best = v;
+    }
+    r->chi2_plane_min[plane] = best;
+    for (size_t m = 0; m < r->n_m4; m++) {
+      size_t unit = plane * r->n_m4 + m;
+      if (!c->done[unit])
+        continue;
+      size_t n = build_row(c, unit, mu, chi2);
+      if (r->chi2_row_min[unit] - best >= r->delta_chi2_2dof)
+        continue; /* no allowed mu at this m4: both edges stay NaN */
+      r->mu_2dof_upper[unit] = reduce_crossing_up(mu, chi2, n, best, r->delta_chi2_2dof, NULL, NULL);
+      r->mu_2dof_lower[unit] =
+          reduce_crossing_down(mu, chi2, n, best, r->delta_chi2_2dof, NULL, NULL);
+    }
+  }
+}
+
+static double *nan_array(size_t n, dip_error *err) {
+  double *a = dip_calloc(n, sizeof *a, err);
+  for (size_t i = 0; a && i < n; i++)
+    a[i] = NAN;
+  return a;
+}
+
+int reduce_run(reduce_result *r, const reduce_cube *c, const reduce_options *o, dip_error *err) {
+  memset(r, 0, sizeof *r);
+  if (!(o->cl > 0.0 && o->cl < 1.0))
+    return dip_error_set(err, DIP_EINVAL, "confidence level %g is not in (0, 1)", o->cl);
+  r->n_entries = c->n_entries;
+  r->n_flavors = c->n_flavors;
+  r->n_m4 = c->n_m4;
+  r->n_units = c->n_entries * c->n_flavors * c->n_m4;
+  r->cl = o->cl;
+  r->kind = o->kind;
+  r->delta_chi2_1dof = limit_threshold(o->cl, 1, o->kind);
+  r->delta_chi2_2dof = limit_threshold(o->cl, 2, THRESHOLD_TWO_SIDED); /* 2 dof: always chi^2_2 */
+  if (!isfinite(r->delta_chi2_1dof))
+    return dip_error_set(err, DIP_EINVAL, "no %s threshold at confidence level %g",
+                         threshold_name(o->kind), o->cl);
+  r->engine_comparable = fabs(c->engine_threshold - r->delta_chi2_1dof) <= 1e-6;
+  double *mu = dip_calloc(c->n_mu + 1, sizeof *mu, err);
+  double *chi2 = dip_calloc(c->n_mu + 1, sizeof *chi2, err);
+  r->mu_1dof = nan_array(r->n_units, err);
+  r->mu_1dof_grid = nan_array(r->n_units, err);
+  r->mu_2dof_upper = nan_array(r->n_units, err);
+  r->mu_2dof_lower = nan_array(r->n_units, err);
+  r->chi2_row_min = nan_array(r->n_units, err);
+  r->chi2_plane_min = nan_array(c->n_entries * c->n_flavors, err);
+  int ok = mu && chi2 && r->mu_1dof && r->mu_1dof_grid && r->mu_2dof_upper && r->mu_2dof_lower &&
+           r->chi2_row_min && r->chi2_plane_min;
+  if (ok) {
+    reduce_rows(r, c, mu, chi2);
+    reduce_planes(r, c, mu, chi2);
+  }
+  free(mu);
+  free(chi2);
+  if (!ok) {
+    reduce_result_free(r);
+    return DIP_ENOMEM;
+  }
+  return DIP_SUCCESS;
+}
+
+void reduce_result_free(reduce_result *r) {
+  free(r->mu_1dof);
+  free(r->mu_1dof_grid);
+  free(r->mu_2dof_upper);
+  free(r->mu_2dof_lower);
+  free(r->chi2_row_min);
+  free(r->chi2_plane_min);
+  memset(r, 0, sizeof *r);
+}
+
+size_t reduce_report_missing(const reduce_result *r, const reduce_cube *c, FILE *out) {
+  size_t missing = r->n_units - r->n_done;
+  if (missing)
+    fprintf(out, "limits: %zu of %zu units not finished (cube status '%s'); reduced the %zu done\n",
+            missing, r->n_units, c->status, r->n_done);
+  for (size_t e = 0; e < c->n_entries; e++)
+    for (size_t f = 0; f < c->n_flavors; f++) {
+      size_t n = 0;
+      for (size_t m = 0; m < c->n_m4; m++)
+        n += !c->done[reduce_unit(c, e, f, m)];
+      if (!n)
+        continue;
+      fprintf(out, "limits:   %s/%s: %zu of %zu m4 missing (m4 =", c->entries[e], c->flavors[f], n,
+              c->n_m4);
+      for (size_t m = 0, shown = 0; m < c->n_m4; m++)
+        if (!c->done[reduce_unit(c, e, f, m)] && shown++ < 8)
+          fprintf(out, " %g", c->m4[m]);
+      fprintf(out, "%s MeV); its 2-dof minimum covers only the finished m4\n",
+              n > 8 ? " ..." : "");
+    }
+  if (r->n_engine_disagree)
+    fprintf(out,
+            "limits: %zu of %zu engine 1-dof limits lie outside the grid bracket of the "
+            "interpolated crossing; the grid value is used for those\n",
+            r->n_engine_disagree, r->n_engine_checked);
+  return missing;
+}
+
+/* ---- output ---- */
+
+static void format_mu(char *buf, size_t n, double v) {
+  if (isinf(v))
+    snprintf(buf, n, "inf");
+  else
+    snprintf(buf, n, "%.6e", v);
+}
+
+/* The CSV is written to PATH.tmpPID and renamed over PATH only when complete, so a full disk or a
+ * size limit never leaves an existing result file half overwritten.  Non-regular targets
+ * (/dev/stdout, a pipe) are written directly. */
+int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *path, int dof_mask,
+                     dip_error *err) {
+  struct stat st;
+  int direct = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+  const char *target = direct ? path : tmp;
+  FILE *fp = fopen(target, "w");
+  if (!fp)
+    return dip_error_set(err, DIP_EIO, "%s: cannot open for writing: %s", path, strerror(errno));
+  fprintf(fp, "experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB\n");
+  for (size_t e = 0; e < c->n_entries; e++)
+    for (size_t f = 0; f < c->n_flavors; f++)
+      for (size_t dof = 1; dof <= 2; dof++) {
+        if (!(dof_mask & (1 << (dof - 1))))
+          continue;
+        const double *v = dof == 1 ? r->mu_1dof : r->mu_2dof_upper;
+        for (size_t m = 0; m < c->n_m4; m++) {
+          size_t unit = reduce_unit(c, e, f, m);
+          /* 2 dof, no allowed mu at this m4 (the data prefer a signal at another m4): written
+           * as 0, "every mu >= 0 excluded", as `dipscan limit --dof 2` does. */
+          int all_excluded = dof == 2 && isnan(v[unit]) && isfinite(r->chi2_row_min[unit]);
+          if (!c->done[unit] || (isnan(v[unit]) && !all_excluded))
+            continue;
+          char mu[32];
+          format_mu(mu, sizeof mu, all_excluded ? 0.0 : v[unit]);
+          fprintf(fp, "%s,%s,%.6g,%s,%.4g,%zu,%s\n", c->entries[e], c->flavors[f], c->m4[m],
+                  c->data[0] ? c->data : "unknown", r->cl, dof, mu);
+        }
+      }
+  int failed = ferror(fp);
+  failed |= fclose(fp) != 0;
+  int write_errno = errno;
+  if (!failed && (direct || rename(tmp, path) == 0))
+    return DIP_SUCCESS;
+  write_errno = failed ? write_errno : errno;
+  if (!direct)
+    unlink(tmp);
+  return dip_error_set(err, DIP_EIO, "%s: write error: %s%s", path,
+                       write_errno ? strerror(write_errno) : "unknown cause",
+                       direct ? "" : " (an existing file is left unchanged)");
+}
+
+static hid_t text_type(size_t n) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  if (t >= 0 && H5Tset_size(t, n) < 0) {
+    H5Tclose(t);
+    return -1;
+  }
+  return t;
+}
+
+static int put_text_attr(hid_t obj, const char *name, const char *text) {
+  hid_t t = text_type(strlen(text) + 1), space = H5Screate(H5S_SCALAR);
+  hid_t a = t >= 0 && space >= 0 ? H5Acreate2(obj, name, t, space, H5P_DEFAULT, H5P_DEFAULT) : -1;
+  int rc = a >= 0 && H5Awrite(a, t, text) >= 0 ? 0 : -1;
+  if (a >= 0)
+    H5Aclose(a);
+  if (space >= 0)
+    H5Sclose(space);
+  if (t >= 0)
+    H5Tclose(t);
+  return rc;
+}
+
+static int put_number_attr(hid_t obj, const char *name, hid_t type, const void *v) {
+  hid_t space = H5Screate(H5S_SCALAR);
+  hid_t a = space >= 0 ? H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT) : -1;
+  int rc = a >= 0 && H5Awrite(a, type, v) >= 0 ? 0 : -1;
+  if (a >= 0)
+    H5Aclose(a);
+  if (space >= 0)
+    H5Sclose(space);
+  return rc;
+}
+
+static int put_dataset(hid_t group, const char *name, int rank, const hsize_t *dims,
+                       const double *v, const char *units, const char *meaning) {
+  hid_t space = H5Screate_simple(rank, dims, NULL);
+  hid_t d = space >= 0 ? H5Dcreate2(group, name, H5T_NATIVE_DOUBLE, space, H5P_DEFAULT,
+                                    H5P_DEFAULT, H5P_DEFAULT)
+                       : -1;
+  int rc = d >= 0 && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0 &&
+                   put_text_attr(d, "units", units) == 0 && put_text_attr(d, "meaning", meaning) == 0
+               ? 0
+               : -1;
+  if (d >= 0)
+    H5Dclose(d);
+  if (space >= 0)
+    H5Sclose(space);
+  return rc;
+}
+
+static const char conventions[] =
+    "mu in Bohr magnetons (transition moment, XENONnT normalisation), m4 in MeV. 1 dof: "
+    "Delta chi^2 w.r.t. the minimum over mu at fixed m4 (grid minimum or the engine's chi2_min, "
+    "whichever is lower), crossing above the best fit interpolated linearly in log mu (in mu^2 "
+    "from mu = 0); the engine's root-found value is adopted where it lies inside the grid bracket. "
+    "2 dof: Delta chi^2 w.r.t. the global minimum of the (experiment, flavor) plane over the "
+    "finished m4; upper edge, and lower edge where mu = 0 is excluded (0 otherwise; NaN: no mu "
+    "allowed). inf = no sensitivity inside the mu grid; NaN = unit not finished.";
+
+static int write_group(hid_t g, const reduce_result *r, const reduce_cube *c, const char *version) {
+  hsize_t dims[3] = {c->n_entries, c->n_flavors, c->n_m4};
+  char when[32];
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  unsigned long long done = r->n_done, missing = r->n_units - r->n_done,
+                     checked = r->n_engine_checked, disagree = r->n_engine_disagree;
+  int rc = 0;
+  rc |= put_dataset(g, "mu_1dof", 3, dims, r->mu_1dof, "mu_B", "adopted 1-dof upper limit");
+  rc |= put_dataset(g, "mu_1dof_grid", 3, dims, r->mu_1dof_grid, "mu_B",
+                    "1-dof limit interpolated from the mu grid");
+  rc |= put_dataset(g, "mu_2dof_upper", 3, dims, r->mu_2dof_upper, "mu_B", "2-dof upper edge");
+  rc |= put_dataset(g, "mu_2dof_lower", 3, dims, r->mu_2dof_lower, "mu_B", "2-dof lower edge");
+  rc |= put_dataset(g, "chi2_row_min", 3, dims, r->chi2_row_min, "1",
+                    "reference chi^2 of the 1-dof Delta chi^2");
+  rc |= put_dataset(g, "chi2_plane_min", 2, dims, r->chi2_plane_min, "1",
+                    "reference chi^2 of the 2-dof Delta chi^2");
+  rc |= put_number_attr(g, "cl", H5T_NATIVE_DOUBLE, &r->cl);
+  rc |= put_text_attr(g, "threshold", threshold_name(r->kind));
+  rc |= put_number_attr(g, "delta_chi2_1dof", H5T_NATIVE_DOUBLE, &r->delta_chi2_1dof);
+  rc |= put_number_attr(g, "delta_chi2_2dof", H5T_NATIVE_DOUBLE, &r->delta_chi2_2dof);
+  rc |= put_text_attr(g, "data", c->data[0] ? c->data : "unknown");
+  rc |= put_text_attr(g, "mu_unit", "mu_B");
+  rc |= put_text_attr(g, "m4_unit", "MeV");
+  rc |= put_text_attr(g, "conventions", conventions);
+  rc |= put_number_attr(g, "units_done", H5T_NATIVE_ULLONG, &done);
+  rc |= put_number_attr(g, "units_missing", H5T_NATIVE_ULLONG, &missing);
+  rc |= put_number_attr(g, "engine_checked", H5T_NATIVE_ULLONG, &checked);
+  rc |= put_number_attr(g, "engine_disagree", H5T_NATIVE_ULLONG, &disagree);
+  rc |= put_text_attr(g, "reduced_by", version ? version : "dipscan");
+  rc |= put_text_attr(g, "reduced_at", when);
+  return rc ? -1 : 0;
+}
+
+#define FINAL_GROUP "limits_reduced"
+#define TEMP_GROUP "limits_reduced.tmp"
+
+int reduce_write_cube(const reduce_result *r, const reduce_cube *c, const char *path,
+                      const char *version, dip_error *err) {
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+  if (file < 0)
+    return dip_error_set(err, DIP_EIO, "%s: cannot open for writing (is a scan still running?)",
+                         path);
+  int rc = 0;
+  if (H5Lexists(file, TEMP_GROUP, H5P_DEFAULT) > 0)
+    rc |= H5Ldelete(file, TEMP_GROUP, H5P_DEFAULT) < 0 ? -1 : 0;
+  hid_t g = rc ? -1 : H5Gcreate2(file, TEMP_GROUP, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  rc |= g < 0 ? -1 : write_group(g, r, c, version);
+  if (g >= 0)
+    H5Gclose(g);
+  if (!rc && H5Lexists(file, FINAL_GROUP, H5P_DEFAULT) > 0)
+    rc |= H5Ldelete(file, FINAL_GROUP, H5P_DEFAULT) < 0 ? -1 : 0;
+  if (!rc)
+    rc |= H5Lmove(file, TEMP_GROUP, file, FINAL_GROUP, H5P_DEFAULT, H5P_DEFAULT) < 0 ? -1 : 0;
+  rc |= H5Fclose(file) < 0 ? -1 : 0;
+  HDF5_TRY(rc, "writing /" FINAL_GROUP);
+  return DIP_SUCCESS;
+}

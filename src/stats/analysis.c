@@ -1,0 +1,585 @@
+/*
+ * analysis.c — the physics pipeline behind a work unit (see analysis.h).
+ *
+ * Built once per rank (analysis_init):
+ *   solar model -> oscillation tables -> spectrum engine (dR/dT per source)
+ *   cards -> one shared true-recoil grid -> a response matrix per card
+ *   binned SM counts per (card, source); background components per card with the SM solar-nu part
+ *   removed where the card says its background already contains it; the data vector per card
+ *   (observed counts, or the Asimov background-only expectation).
+ * Per m4 (cached, so the units of one m4 — all couplings and entries — pay once):
+ *   unit-coupling signal spectra per (source, flavour) on the grid, folded into counts per card.
+ * Per unit: the signal template of the unit's coupling is written into the entry's chi^2 problem,
+ * the chi^2 is profiled along the mu axis with warm starts, and the 1-dof limit is root-found.
+ */
+#include "stats/analysis.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detector/card.h"
+#include "stats/chi2.h"
+#include "stats/limit.h"
+#include "physics/oscillation.h"
+#include "detector/response.h"
+#include "physics/solar.h"
+#include "physics/spectrum.h"
+#include "physics/xsec.h"
+#include "physics/constants.h"
+
+typedef struct entry {
+  char *name;
+  size_t n_cards;
+  size_t *cards;               /* indices into an->cards */
+  chi2_experiment *exp;        /* [n_cards] */
+  double *sig;                 /* [n_cards][n_src][max_bins] signal templates of the current unit */
+  chi2_problem problem;
+  chi2_workspace *ws;
+} entry;
+
+typedef struct card_model {
+  card c;
+  response resp;
+  double *sm;                  /* [n_src][n_bins] binned SM counts of the included sources */
+  double *bkg;                 /* [n_bkg][n_bins] background components, SM removed where included */
+  double *bkg_sigma;           /* [n_bkg] */
+  double *data;                /* [n_bins] observed or Asimov */
+  double *sig_flavor;          /* [n_src][N_FLAVORS][n_bins] unit signal for the cached m4 */
+  double sig_m4;               /* m4 of sig_flavor (NAN: none) */
+  size_t n_sm_clamped;         /* bins where SM removal would have made a background negative */
+} card_model;
+
+struct analysis {
+  analysis_options opt;
+  solar_model sun;
+  oscillation osc;
+  spectrum sp;
+  tgrid grid;
+  size_t n_src;
+  solar_source_id src_ids[SOLAR_N_SOURCES];
+  double src_sigma[SOLAR_N_SOURCES];
+  size_t n_cards;
+  card_model *cards;
+  double *spec;                /* [SOLAR_N_SOURCES][N_FLAVORS][n_T] scratch for signal spectra */
+  double spec_m4;              /* m4 of spec (NAN: none) */
+  size_t n_entries;
+  entry *entries;
+};
+
+void analysis_options_default(analysis_options *opt) {
+  opt->electrons = ELECTRONS_FREE;
+  opt->split = OSC_SPLIT_SIMPLE;
+  opt->metallicity = SOLAR_B16_GS98;
+  opt->source_mask = (1u << SOLAR_N_SOURCES) - 1u;
+  opt->data = DATA_OBSERVED;
+  opt->cl = 0.90;
+  opt->threshold = THRESHOLD_TWO_SIDED;
+}
+
+/* ---- once per rank: physics stages ----------------------------------------------------------- */
+
+static int build_physics(analysis *an, const char *data_dir, dip_error *err) {
+  DIP_TRY(solar_init(&an->sun, data_dir, (solar_metallicity)an->opt.metallicity, err));
+  DIP_TRY(osc_init(&an->osc, &an->sun, osc_params_nufit53(), (osc_split)an->opt.split, err));
+  DIP_TRY(spectrum_init(&an->sp, &an->sun, &an->osc, an->opt.electrons, err));
+  for (int s = 0; s < SOLAR_N_SOURCES; s++)
+    if (an->opt.source_mask & (1u << s)) {
+      an->src_ids[an->n_src] = (solar_source_id)s;
+      an->src_sigma[an->n_src] = an->sun.src[s].sigma_rel;
+      an->n_src++;
+    }
+  if (an->n_src == 0)
+    return dip_error_set(err, DIP_EINVAL, "no solar source selected");
+  return DIP_SUCCESS;
+}
+
+/* Binned SM counts per included source for one card. */
+static int card_sm_counts(analysis *an, card_model *cm, dip_error *err) {
+  size_t n_T = an->grid.n, nb = cm->c.n_bins;
+  double *dRdT = dip_calloc((size_t)SOLAR_N_SOURCES * n_T, sizeof *dRdT, err);
+  cm->sm = dip_calloc(an->n_src * nb, sizeof *cm->sm, err);
+  int status = dRdT && cm->sm ? DIP_SUCCESS : DIP_ENOMEM;
+  if (status == DIP_SUCCESS)
+    status = spectrum_sm(&an->sp, n_T, an->grid.T, dRdT, err);
+  for (size_t i = 0; status == DIP_SUCCESS && i < an->n_src; i++)
+    response_fold(&cm->resp, dRdT + (size_t)an->src_ids[i] * n_T, cm->sm + i * nb);
+  free(dRdT);
+  return status;
+}
+
+/* Background components; the SM solar-nu part is removed (once, from the first component that
+ * declares it included) because the SM is modelled explicitly with its own flux nuisances. */
+static int card_backgrounds(analysis *an, card_model *cm, dip_error *err) {
+  size_t nb = cm->c.n_bins, nk = cm->c.n_bkg;
+  cm->bkg = dip_calloc(nk * nb, sizeof *cm->bkg, err);
+  cm->bkg_sigma = dip_calloc(nk, sizeof *cm->bkg_sigma, err);
+  if (!cm->bkg || !cm->bkg_sigma)
+    return DIP_ENOMEM;
+  int removed = 0;
+  for (size_t j = 0; j < nk; j++) {
+    cm->bkg_sigma[j] = cm->c.bkg[j].sigma_rel;
+    for (size_t k = 0; k < nb; k++) {
+      double b = cm->c.bkg[j].counts[k];
+      if (cm->c.bkg[j].includes_sm && !removed) {
+        double sm_total = 0;
+        for (size_t i = 0; i < an->n_src; i++)
+          sm_total += cm->sm[i * nb + k];
+        b -= sm_total;
+        if (b < 0) {
+          b = 0;
+          cm->n_sm_clamped++;
+        }
+      }
+      cm->bkg[j * nb + k] = b;
+    }
+    if (cm->c.bkg[j].includes_sm)
+      removed = 1;
+  }
+  return DIP_SUCCESS;
+}
+
+/* The data vector: observed counts, or the background-only expectation at nominal nuisances. */
+static int card_data(analysis *an, card_model *cm, dip_error *err) {
+  size_t nb = cm->c.n_bins;
+  cm->data = dip_calloc(nb, sizeof *cm->data, err);
+  if (!cm->data)
+    return DIP_ENOMEM;
+  for (size_t k = 0; k < nb; k++) {
+    double expected = 0;
+    for (size_t i = 0; i < an->n_src; i++)
+      expected += cm->sm[i * nb + k];
+    for (size_t j = 0; j < cm->c.n_bkg; j++)
+      expected += cm->bkg[j * nb + k];
+    cm->data[k] = an->opt.data == DATA_ASIMOV ? expected : cm->c.observed[k];
+  }
+  return DIP_SUCCESS;
+}
+
+static int build_cards(analysis *an, const char *data_dir, const char *const *names, size_t n,
+                       dip_error *err) {
+  an->cards = dip_calloc(n, sizeof *an->cards, err);
+  if (!an->cards)
+    return DIP_ENOMEM;
+  an->n_cards = n;
+  const card *ptrs[64];
+  if (n > 64)
+    return dip_error_set(err, DIP_EINVAL, "at most 64 experiment cards per run (got %zu)", n);
+  for (size_t i = 0; i < n; i++) {
+    an->cards[i].sig_m4 = NAN;
+    DIP_TRY(card_load(&an->cards[i].c, names[i], data_dir, err));
+    for (size_t j = 0; j < i; j++)
+      if (!strcmp(an->cards[j].c.name, an->cards[i].c.name))
+        return dip_error_set(err, DIP_EINVAL, "experiment '%s' is listed twice", names[i]);
+    ptrs[i] = &an->cards[i].c;
+  }
+  DIP_TRY(tgrid_init(&an->grid, ptrs, n, err));
+  for (size_t i = 0; i < n; i++) {
+    card_model *cm = &an->cards[i];
+    int status = response_init(&cm->resp, &cm->c, &an->grid, err);
+    if (status == DIP_SUCCESS)
+      status = card_sm_counts(an, cm, err);
+    if (status == DIP_SUCCESS)
+      status = card_backgrounds(an, cm, err);
+    if (status == DIP_SUCCESS)
+      status = card_data(an, cm, err);
+    if (status == DIP_SUCCESS) {
+      cm->sig_flavor = dip_calloc(an->n_src * N_FLAVORS * cm->c.n_bins, sizeof(double), err);
+      status = cm->sig_flavor ? DIP_SUCCESS : DIP_ENOMEM;
+    }
+    if (status != DIP_SUCCESS)
+      return dip_error_prefix(err, "experiment %s", cm->c.name);
+  }
+  an->spec = dip_calloc((size_t)SOLAR_N_SOURCES * N_FLAVORS * an->grid.n, sizeof *an->spec, err);
+  an->spec_m4 = NAN;
+  return an->spec ? DIP_SUCCESS : DIP_ENOMEM;
+}
+
+int analysis_init(analysis **out, const char *data_dir, const analysis_options *opt,
+                  const char *const *cards, size_t n_cards, dip_error *err) {
+  *out = NULL;
+  if (n_cards == 0)
+    return dip_error_set(err, DIP_EINVAL, "no experiment given");
+  if (!(opt->cl > 0 && opt->cl < 1))
+    return dip_error_set(err, DIP_EINVAL, "confidence level must be in (0, 1), got %g", opt->cl);
+  analysis *an = dip_calloc(1, sizeof *an, err);
+  if (!an)
+    return DIP_ENOMEM;
+  an->opt = *opt;
+  int status = build_physics(an, data_dir, err);
+  if (status == DIP_SUCCESS)
+    status = build_cards(an, data_dir, cards, n_cards, err);
+  if (status != DIP_SUCCESS) {
+    analysis_free(an);
+    return status;
+  }
+  *out = an;
+  return DIP_SUCCESS;
+}
+
+static void entry_free(entry *e) {
+  chi2_workspace_free(e->ws);
+  free(e->name);
+  free(e->cards);
+  free(e->exp);
+  free(e->sig);
+}
+
+void analysis_free(analysis *an) {
+  if (!an)
+    return;
+  for (size_t i = 0; i < an->n_entries; i++)
+    entry_free(&an->entries[i]);
+  free(an->entries);
+  for (size_t i = 0; i < an->n_cards; i++) {
+    card_model *cm = &an->cards[i];
+    response_free(&cm->resp);
+    card_free(&cm->c);
+    free(cm->sm);
+    free(cm->bkg);
+    free(cm->bkg_sigma);
+    free(cm->data);
+    free(cm->sig_flavor);
+  }
+  free(an->cards);
+  free(an->spec);
+  tgrid_free(&an->grid);
+  spectrum_free(&an->sp);
+  osc_free(&an->osc);
+  solar_free(&an->sun);
+  free(an);
+}
+
+/* ---- entries ------------------------------------------------------------------------------- */
+
+static int entry_build(analysis *an, entry *e, const size_t *idx, size_t n, dip_error *err) {
+  size_t name_len = 1, max_bins = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (idx[i] >= an->n_cards)
+      return dip_error_set(err, DIP_EINVAL, "entry refers to card %zu of %zu", idx[i], an->n_cards);
+    for (size_t j = 0; j < i; j++)
+      if (idx[j] == idx[i])
+        return dip_error_set(err, DIP_EINVAL, "experiment '%s' appears twice in one joint fit",
+                             an->cards[idx[i]].c.name);
+    name_len += strlen(an->cards[idx[i]].c.name) + 1;
+    if (an->cards[idx[i]].c.n_bins > max_bins)
+      max_bins = an->cards[idx[i]].c.n_bins;
+  }
+  e->n_cards = n;
+  e->name = dip_calloc(name_len, 1, err);
+  e->cards = dip_calloc(n, sizeof *e->cards, err);
+  e->exp = dip_calloc(n, sizeof *e->exp, err);
+  e->sig = dip_calloc(n * an->n_src * max_bins, sizeof *e->sig, err);
+  if (!e->name || !e->cards || !e->exp || !e->sig)
+    return DIP_ENOMEM;
+  for (size_t i = 0; i < n; i++) {
+    const card_model *cm = &an->cards[idx[i]];
+    e->cards[i] = idx[i];
+    if (i)
+      strcat(e->name, "+");
+    strcat(e->name, cm->c.name);
+    e->exp[i] = (chi2_experiment){.n_bins = cm->c.n_bins, .observed = cm->data,
+                                  .n_bkg = cm->c.n_bkg, .bkg = cm->bkg,
+                                  .bkg_sigma = cm->bkg_sigma, .sm = cm->sm,
+                                  .sig = e->sig + i * an->n_src * max_bins};
+  }
+  e->problem = (chi2_problem){.n_src = an->n_src, .src_sigma = an->src_sigma, .n_exp = n,
+                              .exp = e->exp};
+  DIP_TRY(chi2_workspace_alloc(&e->ws, &e->problem, err));
+  if (chi2_n_nuisances(e->ws) > ANALYSIS_MAX_NUISANCES)
+    return dip_error_set(err, DIP_EINVAL,
+                         "entry %s has %zu nuisance parameters, more than the %d the output stores",
+                         e->name, chi2_n_nuisances(e->ws), ANALYSIS_MAX_NUISANCES);
+  return DIP_SUCCESS;
+}
+
+int analysis_add_entry(analysis *an, const size_t *idx, size_t n, size_t *entry_index,
+                       dip_error *err) {
+  if (n == 0)
+    return dip_error_set(err, DIP_EINVAL, "an entry needs at least one experiment");
+  entry *grown = realloc(an->entries, (an->n_entries + 1) * sizeof *grown);
+  if (!grown)
+    return dip_error_set(err, DIP_ENOMEM, "out of memory adding an entry");
+  an->entries = grown;
+  entry *e = &an->entries[an->n_entries];
+  memset(e, 0, sizeof *e);
+  int status = entry_build(an, e, idx, n, err);
+  if (status != DIP_SUCCESS) {
+    entry_free(e);
+    return status;
+  }
+  *entry_index = an->n_entries++;
+  return DIP_SUCCESS;
+}
+
+size_t analysis_n_entries(const analysis *an) { return an->n_entries; }
+const char *analysis_entry_name(const analysis *an, size_t e) { return an->entries[e].name; }
+size_t analysis_n_cards(const analysis *an) { return an->n_cards; }
+size_t analysis_n_nuisances(const analysis *an, size_t e) {
+  return e < an->n_entries ? chi2_n_nuisances(an->entries[e].ws) : 0;
+}
+
+int analysis_nuisance_name(const analysis *an, size_t entry_index, size_t p, char *out, size_t n) {
+  if (entry_index >= an->n_entries || n == 0)
+    return DIP_EINVAL;
+  const entry *e = &an->entries[entry_index];
+  int len = -1;
+  if (p < an->n_src)
+    len = snprintf(out, n, "alpha_%s", an->sun.src[an->src_ids[p]].name);
+  for (size_t i = 0, q = an->n_src; len < 0 && i < e->n_cards; i++) {
+    const card *c = &an->cards[e->cards[i]].c;
+    if (p < q + c->n_bkg)
+      len = snprintf(out, n, "beta_%s_%s", c->name, c->bkg[p - q].name);
+    q += c->n_bkg;
+  }
+  if (len < 0 || (size_t)len >= n) {
+    out[0] = '\0';
+    return DIP_EINVAL;
+  }
+  return DIP_SUCCESS;
+}
+const char *analysis_card_name(const analysis *an, size_t c) { return an->cards[c].c.name; }
+const char *analysis_card_checksum(const analysis *an, size_t c) {
+  return an->cards[c].c.checksum;
+}
+const card *analysis_card(const analysis *an, size_t c) { return &an->cards[c].c; }
+
+double analysis_threshold_1dof(const analysis *an) {
+  return limit_threshold(an->opt.cl, 1, an->opt.threshold);
+}
+
+/* ---- per m4: signal templates ----------------------------------------------------------------- */
+
+/* A monochromatic line gives a signal that is smooth in T only between its kinematic edges
+ * T_min(E, m4) and T_max(E, m4), and zero outside.  A Gauss-Legendre panel of the grid that
+ * contains such an edge would integrate the step badly, so for those panels the grid-node
+ * contribution is replaced by Gauss-Legendre rules on the sub-intervals between the edges, folded
+ * with the response kernel at the new nodes (response_column).  Only the <= 2 panels per line that
+ * hold an edge pay this extra cost. */
+static size_t line_edges_keV(const solar_source *src, double m4, double *edges) {
+  size_t n = 0;
+  for (size_t q = 0; q < src->n_lines; q++) {
+    double Tmin, Tmax;
+    if (xsec_recoil_range(src->line_energy[q], m4, &Tmin, &Tmax)) {
+      edges[n++] = Tmin * DIP_KEV_PER_MEV;
+      edges[n++] = Tmax * DIP_KEV_PER_MEV;
+    }
+  }
+  return n;
+}
+
+static int panel_subinterval_add(analysis *an, card_model *cm, size_t i, double m4, double x0,
+                                 double x1, double *col, dip_error *err) {
+  const tgrid *g = &an->grid;
+  size_t nb = cm->c.n_bins, s = an->src_ids[i];
+  double half = 0.5 * (x1 - x0), mid = 0.5 * (x1 + x0);
+  double value[SOLAR_N_SOURCES * N_FLAVORS];
+  for (size_t q = 0; q < g->n_gl; q++) {
+    double T = mid + half * g->gl_x[q], w = half * g->gl_w[q];
+    DIP_TRY(spectrum_signal(&an->sp, m4, 1, &T, value, err));
+    response_column(&cm->resp, T, col);
+    for (int l = 0; l < N_FLAVORS; l++)
+      for (size_t k = 0; k < nb; k++)
+        cm->sig_flavor[(i * N_FLAVORS + l) * nb + k] += w * value[s * N_FLAVORS + l] * col[k];
+  }
+  return DIP_SUCCESS;
+}
+
+static int line_edge_correction(analysis *an, card_model *cm, size_t i, double m4,
+                                dip_error *err) {
+  const tgrid *g = &an->grid;
+  size_t nb = cm->c.n_bins, s = an->src_ids[i];
+  double edges[2 * SOLAR_MAX_LINES], col[1024];
+  size_t n_edges = line_edges_keV(&an->sun.src[s], m4, edges);
+  if (nb > sizeof col / sizeof *col)
+    return dip_error_set(err, DIP_EINVAL, "too many bins (%zu) in %s", nb, cm->c.name);
+  for (size_t p = 0; p < g->n_panels; p++) {
+    double a = g->panel_edges[p], b = g->panel_edges[p + 1], cuts[2 * SOLAR_MAX_LINES + 2];
+    size_t n_cuts = 0;
+    cuts[n_cuts++] = a;
+    for (size_t q = 0; q < n_edges; q++)
+      if (edges[q] > a && edges[q] < b)
+        cuts[n_cuts++] = edges[q];
+    if (n_cuts == 1)
+      continue;
+    cuts[n_cuts++] = b;
+    for (size_t u = 1; u < n_cuts; u++) /* insertion sort of <= 6 cut points */
+      for (size_t v = u; v > 0 && cuts[v] < cuts[v - 1]; v--) {
+        double t = cuts[v];
+        cuts[v] = cuts[v - 1];
+        cuts[v - 1] = t;
+      }
+    for (size_t j = p * g->n_gl; j < (p + 1) * g->n_gl; j++)
+      for (int l = 0; l < N_FLAVORS; l++)
+        for (size_t k = 0; k < nb; k++)
+          cm->sig_flavor[(i * N_FLAVORS + l) * nb + k] -=
+              cm->resp.R[k * g->n + j] * an->spec[(s * N_FLAVORS + l) * g->n + j];
+    for (size_t u = 0; u + 1 < n_cuts; u++)
+      DIP_TRY(panel_subinterval_add(an, cm, i, m4, cuts[u], cuts[u + 1], col, err));
+  }
+  return DIP_SUCCESS;
+}
+
+static int card_signal(analysis *an, card_model *cm, double m4, dip_error *err) {
+  if (cm->sig_m4 == m4)
+    return DIP_SUCCESS;
+  size_t n_T = an->grid.n, nb = cm->c.n_bins;
+  if (!(an->spec_m4 == m4)) {
+    DIP_TRY(spectrum_signal(&an->sp, m4, n_T, an->grid.T, an->spec, err));
+    an->spec_m4 = m4;
+  }
+  for (size_t i = 0; i < an->n_src; i++)
+    for (int l = 0; l < N_FLAVORS; l++)
+      response_fold(&cm->resp, an->spec + ((size_t)an->src_ids[i] * N_FLAVORS + l) * n_T,
+                    cm->sig_flavor + (i * N_FLAVORS + l) * nb);
+  for (size_t i = 0; i < an->n_src; i++)
+    if (an->sun.src[an->src_ids[i]].n_lines > 0)
+      DIP_TRY(line_edge_correction(an, cm, i, m4, err));
+  cm->sig_m4 = m4;
+  return DIP_SUCCESS;
+}
+
+/* Signal counts per (source, bin) of one card for a coupling: the sum over the coupled flavours. */
+static void coupling_template(const analysis *an, const card_model *cm, dip_coupling coupling,
+                              double *out /* [n_src][n_bins] */) {
+  size_t nb = cm->c.n_bins;
+  for (size_t i = 0; i < an->n_src; i++)
+    for (size_t k = 0; k < nb; k++) {
+      const double *f = cm->sig_flavor + i * N_FLAVORS * nb + k;
+      out[i * nb + k] = coupling == COUPLING_UNIVERSAL ? f[0] + f[nb] + f[2 * nb]
+                                                       : f[(size_t)(coupling - COUPLING_E) * nb];
+    }
+}
+
+int analysis_card_rates(analysis *an, size_t c, dip_coupling coupling, double m4_MeV,
+                        double *sm, double *signal_unit, double *background, dip_error *err) {
+  if (!(m4_MeV >= 0) || !isfinite(m4_MeV))
+    return dip_error_set(err, DIP_EINVAL, "m4 must be a finite mass >= 0 MeV, got %g", m4_MeV);
+  card_model *cm = &an->cards[c];
+  size_t nb = cm->c.n_bins;
+  DIP_TRY(card_signal(an, cm, m4_MeV, err));
+  double *tmpl = dip_calloc(an->n_src * nb, sizeof *tmpl, err);
+  if (!tmpl)
+    return DIP_ENOMEM;
+  coupling_template(an, cm, coupling, tmpl);
+  for (size_t k = 0; k < nb; k++) {
+    sm[k] = signal_unit[k] = background[k] = 0;
+    for (size_t i = 0; i < an->n_src; i++) {
+      sm[k] += cm->sm[i * nb + k];
+      signal_unit[k] += tmpl[i * nb + k];
+    }
+    for (size_t j = 0; j < cm->c.n_bkg; j++)
+      background[k] += cm->c.bkg[j].counts[k];
+  }
+  free(tmpl);
+  return DIP_SUCCESS;
+}
+
+/* ---- per unit ------------------------------------------------------------------------------ */
+
+static int entry_set_signal(analysis *an, entry *e, dip_coupling coupling, double m4,
+                            double *total, dip_error *err) {
+  *total = 0;
+  for (size_t i = 0; i < e->n_cards; i++) {
+    card_model *cm = &an->cards[e->cards[i]];
+    DIP_TRY(card_signal(an, cm, m4, err));
+    double *out = (double *)e->exp[i].sig;
+    coupling_template(an, cm, coupling, out);
+    for (size_t j = 0; j < an->n_src * cm->c.n_bins; j++)
+      *total += out[j];
+  }
+  return DIP_SUCCESS;
+}
+
+/* The nuisances at the best fit: a cold re-profile at mu_best (limit_1dof leaves the workspace at
+ * whatever mu it evaluated last).  Only the nuisances are kept; chi2_min stays limit_1dof's. */
+static int profile_best_fit(chi2_workspace *ws, double mu_best, unit_summary *summary,
+                            dip_error *err) {
+  double chi2;
+  chi2_reset(ws);
+  DIP_TRY(chi2_profile(ws, mu_best, &chi2, err));
+  const double *x = chi2_nuisances(ws);
+  summary->n_nuisances = chi2_n_nuisances(ws);
+  for (size_t p = 0; p < ANALYSIS_MAX_NUISANCES; p++)
+    summary->nuisances[p] = p < summary->n_nuisances ? x[p] : NAN;
+  return DIP_SUCCESS;
+}
+
+int analysis_eval_unit(analysis *an, size_t entry_index, dip_coupling coupling, double m4_MeV,
+                       const double *mu, size_t n_mu, double *chi2, unit_summary *summary,
+                       dip_error *err) {
+  if (entry_index >= an->n_entries)
+    return dip_error_set(err, DIP_EINVAL, "entry %zu out of range", entry_index);
+  if (!(m4_MeV >= 0) || !isfinite(m4_MeV))
+    return dip_error_set(err, DIP_EINVAL, "m4 must be a finite mass >= 0 MeV, got %g", m4_MeV);
+  entry *e = &an->entries[entry_index];
+  memset(summary, 0, sizeof *summary);
+  DIP_TRY(entry_set_signal(an, e, coupling, m4_MeV, &summary->signal_total, err));
+  long profiles0 = chi2_n_profiles(e->ws), fallbacks0 = chi2_n_fallbacks(e->ws);
+  chi2_reset(e->ws);
+  double mu_max = chi2_mu_max(e->ws);
+  for (size_t i = 0; i < n_mu; i++) {
+    if (mu[i] > mu_max && isfinite(mu[i])) { /* see analysis.h: not profiled, an upper bound */
+      chi2[i] = chi2_fixed(e->ws, mu[i], NULL);
+      continue;
+    }
+    DIP_TRY(chi2_profile(e->ws, mu[i], &chi2[i], err));
+  }
+  limit_result lim;
+  chi2_reset(e->ws);
+  DIP_TRY(limit_1dof(e->ws, analysis_threshold_1dof(an), &lim, err));
+  summary->mu_limit = lim.mu_limit;
+  summary->mu_best = lim.mu_best;
+  summary->chi2_min = lim.chi2_min;
+  summary->chi2_zero = lim.chi2_zero;
+  DIP_TRY(profile_best_fit(e->ws, lim.mu_best, summary, err));
+  summary->n_profiles = chi2_n_profiles(e->ws) - profiles0;
+  summary->n_fallbacks = chi2_n_fallbacks(e->ws) - fallbacks0;
+  return DIP_SUCCESS;
+}
+
+int analysis_crossing(analysis *an, size_t entry_index, dip_coupling coupling, double m4_MeV,
+                      double chi2_ref, double threshold, double mu_from, double *mu_cross,
+                      dip_error *err) {
+  if (entry_index >= an->n_entries)
+    return dip_error_set(err, DIP_EINVAL, "entry %zu out of range", entry_index);
+  entry *e = &an->entries[entry_index];
+  double total;
+  DIP_TRY(entry_set_signal(an, e, coupling, m4_MeV, &total, err));
+  chi2_reset(e->ws);
+  return limit_crossing(e->ws, chi2_ref, threshold, mu_from, mu_cross, err);
+}
+
+/* ---- names ---------------------------------------------------------------------------------- */
+
+static int name_lookup(const char *what, const char *const *names, size_t n, const char *name,
+                       int *out, dip_error *err) {
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(name, names[i])) {
+      *out = (int)i;
+      return DIP_SUCCESS;
+    }
+  char list[256];
+  dip_join(names, n, list, sizeof list);
+  return dip_error_set(err, DIP_EINVAL, "unknown %s '%s' (allowed: %s)", what, name, list);
+}
+
+static const char *const coupling_names[] = {"universal", "e", "mu", "tau"};
+static const char *const data_names[] = {"observed", "asimov"};
+static const char *const electrons_names[] = {"free", "stepping"};
+
+#define DEFINE_NAMES(type, stem, table, what)                                          \
+  int stem##_from_name(const char *name, type *out, dip_error *err) {                   \
+    int i = 0;                                                                          \
+    DIP_TRY(name_lookup(what, table, sizeof table / sizeof *table, name, &i, err));     \
+    *out = (type)i;                                                                     \
+    return DIP_SUCCESS;                                                                 \
+  }                                                                                     \
+  const char *stem##_name(type v) {                                                     \
+    return (size_t)v < sizeof table / sizeof *table ? table[v] : "?";                   \
+  }
+
+DEFINE_NAMES(dip_coupling, coupling, coupling_names, "coupling")
+DEFINE_NAMES(data_mode, data_mode, data_names, "data mode")
+DEFINE_NAMES(electrons_model, electrons, electrons_names, "electrons model")
