@@ -80,6 +80,26 @@ int dip_read_file(const char *path, char **text, size_t *len, dip_error *err);
 /* Join words as "a, b, c" into out[size] (truncated if too long), e.g. for "allowed: ..." messages. */
 void dip_join(const char *const *items, size_t n, char *out, size_t size);
 
+/* The one name <-> enum registry.  An enum whose values are 0..n-1 is described by the table of its
+ * names (names[v] names value v); every module that turns a user's word into an enum (couplings,
+ * data modes, electron models, flavour splits, solar models, thresholds, solar sources, card
+ * fields) looks it up here, so every error lists the allowed values the same way. */
+typedef struct dip_names {
+  const char *what;           /* what the names are, for messages: "coupling", "solar model" */
+  const char *const *names;   /* [n] */
+  size_t n;
+} dip_names;
+#define DIP_NAMES(what, table) {(what), (table), sizeof(table) / sizeof *(table)}
+
+/* Index of name in t, or -1. */
+int dip_names_index(const dip_names *t, const char *name);
+/* *out = the value named name; otherwise DIP_EINVAL "unknown WHAT 'NAME' (allowed: a, b, c)". */
+int dip_names_find(const dip_names *t, const char *name, int *out, dip_error *err);
+/* Name of value v ("?" when out of range). */
+const char *dip_names_get(const dip_names *t, int v);
+/* "a, b, c" into out[size]. */
+void dip_names_list(const dip_names *t, char *out, size_t size);
+
 /* FNV-1a 64-bit hash of a byte buffer, printed as 16 hex digits into out[17]
  * (used for config hashes and data-card checksums; not cryptographic). */
 void dip_hash_hex(const void *data, size_t len, char out[17]);

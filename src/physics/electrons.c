@@ -4,7 +4,7 @@
  * The shell table below is transcribed from the RRPA binding energies of Chen et al.,
  * "Constraining neutrino electromagnetic properties by germanium/xenon detectors",
  * arXiv:1610.04177 (as tabulated, with corrected orbital labels, in SNuDD
- * data/binding_energies/binding_xenon.csv; see /work/shared/reference/PROVENANCE.md §5).
+ * data/binding_energies/binding_xenon.csv).
  * The occupancies sum to Z = 54.
  */
 #include "physics/electrons.h"

@@ -39,6 +39,7 @@ typedef struct osc_mixing {
 } osc_mixing;
 
 static const char *const split_names[] = {"simple", "full"};
+static const dip_names osc_split_names = DIP_NAMES("flavour split", split_names);
 
 /* NuFIT 5.3 (2024), normal ordering, without SK atmospheric data: I. Esteban, M. C. Gonzalez-Garcia,
  * M. Maltoni, T. Schwetz, A. Zhou, JHEP 09 (2020) 178 [arXiv:2007.14792], updated results at
@@ -213,14 +214,10 @@ double osc_pee_exact(const oscillation *osc, const solar_model *sun, solar_sourc
 }
 
 int osc_split_from_name(const char *name, osc_split *out, dip_error *err) {
-  for (int i = 0; i < 2; i++)
-    if (!strcmp(name, split_names[i])) {
-      *out = (osc_split)i;
-      return DIP_SUCCESS;
-    }
-  return dip_error_set(err, DIP_EINVAL, "unknown flavour split '%s' (allowed: simple, full)", name);
+  int v = 0;
+  DIP_TRY(dip_names_find(&osc_split_names, name, &v, err));
+  *out = (osc_split)v;
+  return DIP_SUCCESS;
 }
 
-const char *osc_split_name(osc_split split) {
-  return split == OSC_SPLIT_FULL ? split_names[1] : split_names[0];
-}
+const char *osc_split_name(osc_split split) { return dip_names_get(&osc_split_names, split); }

@@ -339,12 +339,16 @@ double solar_shape(const solar_model *sun, solar_source_id s, double E) {
   return (1.0 - t) * src->spec_dNdE[lo] + t * src->spec_dNdE[hi];
 }
 
+const dip_names solar_model_names = DIP_NAMES("solar model", metallicity_names);
+const dip_names solar_source_names = DIP_NAMES("solar source", source_names);
+
 int solar_metallicity_from_name(const char *name, solar_metallicity *out, dip_error *err) {
-  for (int m = 0; m < 2; m++)
-    if (!strcmp(name, metallicity_names[m])) {
-      *out = (solar_metallicity)m;
-      return DIP_SUCCESS;
-    }
-  return dip_error_set(err, DIP_EINVAL, "unknown solar model '%s' (allowed: %s, %s)", name,
-                       metallicity_names[0], metallicity_names[1]);
+  int m = 0;
+  DIP_TRY(dip_names_find(&solar_model_names, name, &m, err));
+  *out = (solar_metallicity)m;
+  return DIP_SUCCESS;
+}
+
+const char *solar_metallicity_name(solar_metallicity m) {
+  return dip_names_get(&solar_model_names, m);
 }

@@ -134,6 +134,32 @@ void dip_join(const char *const *items, size_t n, char *out, size_t size) {
   }
 }
 
+int dip_names_index(const dip_names *t, const char *name) {
+  for (size_t i = 0; i < t->n; i++)
+    if (!strcmp(name, t->names[i]))
+      return (int)i;
+  return -1;
+}
+
+void dip_names_list(const dip_names *t, char *out, size_t size) {
+  dip_join(t->names, t->n, out, size);
+}
+
+int dip_names_find(const dip_names *t, const char *name, int *out, dip_error *err) {
+  int i = dip_names_index(t, name);
+  if (i >= 0) {
+    *out = i;
+    return DIP_SUCCESS;
+  }
+  char list[512];
+  dip_names_list(t, list, sizeof list);
+  return dip_error_set(err, DIP_EINVAL, "unknown %s '%s' (allowed: %s)", t->what, name, list);
+}
+
+const char *dip_names_get(const dip_names *t, int v) {
+  return v >= 0 && (size_t)v < t->n ? t->names[v] : "?";
+}
+
 void dip_hash_hex(const void *data, size_t len, char out[17]) {
   const unsigned char *p = data;
   uint64_t h = 1469598103934665603ULL; /* FNV-1a offset basis */

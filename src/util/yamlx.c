@@ -364,13 +364,11 @@ int yamlx_to_enum(const yamlx_doc *doc, const yamlx_node *node, const char *what
                   const char *const *allowed, size_t n_allowed, int *out, dip_error *err) {
   const char *s;
   DIP_TRY(yamlx_to_string(doc, node, what, &s, err));
-  for (size_t i = 0; i < n_allowed; i++)
-    if (!strcmp(s, allowed[i])) {
-      *out = (int)i;
-      return DIP_SUCCESS;
-    }
+  dip_names table = {what, allowed, n_allowed};
+  if ((*out = dip_names_index(&table, s)) >= 0)
+    return DIP_SUCCESS;
   char list[512];
-  dip_join(allowed, n_allowed, list, sizeof list);
+  dip_names_list(&table, list, sizeof list);
   return yamlx_error(doc, node, err, "'%s' must be one of: %s (got '%s')", what, list, s);
 }
 
