@@ -10,12 +10,15 @@
  *                  (experiment or joint fit); 1 dof solid, 2 dof dashed (upper edge, plus the lower
  *                  edge where mu = 0 is excluded).  No sensitivity inside the mu grid is drawn above
  *                  the top of the frame, so a curve that loses sensitivity runs out of the plot;
- *                  vertical marks show the largest m4 that pp, 7Be(862) and pep neutrinos can
- *                  produce with a recoil of PLOT_REACH_RECOIL_KEV.
+ *                  vertical marks show the kinematic reach in m4 handed over in plot_physics.
  *   profile_m4_X   Delta chi^2 (1-dof reference: the minimum over mu at that m4) vs mu at the grid m4
  *                  nearest to X, one panel per flavor, with the 1-dof threshold line.
  *   kinematics     E_min(T) [MeV] vs recoil T [keV] for several m4 and the massless case, with the
- *                  solar endpoints and the 1-30 keV window (the reference paper's Fig. 1).
+ *                  solar endpoints and the analysis window (the reference paper's Fig. 1).
+ *
+ * The output stage computes no physics: every physical number a figure shows besides the cube
+ * (the analysis window, the reach marks, the E_min curves) arrives in a plot_physics filled by the
+ * caller from the physics stage (cli/figure_physics.c).
  */
 #ifndef DIPSCAN_PLOT_H
 #define DIPSCAN_PLOT_H
@@ -25,19 +28,38 @@
 #include "util/common.h"
 #include "output/reduce.h"
 
-/* Recoil energy at which the kinematic reach in m4 is marked: the top of the 1-30 keV analysis
- * window of XENONnT SR0 and PandaX-4T Run1 (physics.md §5). */
-#define PLOT_REACH_RECOIL_KEV 30.0
+#define PLOT_MAX_MARKS 8
+#define PLOT_KIN_N_T 200
+#define PLOT_KIN_MAX_CURVES 8
 
-/* Largest m4 [MeV] for which a neutrino of energy E_nu [MeV] can give a recoil T [MeV]. */
-double plot_m4_reach(double E_nu, double T);
+/* A labelled value: a vertical mark at an m4 [MeV] or a horizontal one at an energy [MeV]. */
+typedef struct plot_mark {
+  char label[32];   /* gnuplot enhanced text, e.g. "^{7}Be" */
+  double value;
+} plot_mark;
 
-int plot_exclusion(const reduce_cube *c, const reduce_result *r, const char *dir, dip_error *err);
+/* What the physics tells the figures.  Plain values, no pointers: the caller owns it whole. */
+typedef struct plot_physics {
+  double window_keV[2];            /* analysis window of the cube's cards; NaN = unknown (not drawn) */
+  double reach_recoil_keV;         /* recoil T at which the reach marks were computed */
+  size_t n_reach;
+  plot_mark reach[PLOT_MAX_MARKS]; /* largest m4 [MeV] a source can give reach_recoil_keV with */
+  size_t n_sources;
+  plot_mark source[PLOT_MAX_MARKS];/* neutrino energies [MeV] (endpoints, lines) */
+  size_t n_T, n_curves;            /* kinematics: E_min [MeV] for n_curves masses at n_T recoils */
+  double T_keV[PLOT_KIN_N_T];
+  double m4[PLOT_KIN_MAX_CURVES];  /* [MeV]; m4 = 0 is drawn dashed as the massless case */
+  double E_min[PLOT_KIN_MAX_CURVES][PLOT_KIN_N_T];
+  char formula[160];               /* the E_min formula, for the .dat header */
+} plot_physics;
+
+int plot_exclusion(const reduce_cube *c, const reduce_result *r, const plot_physics *ph,
+                   const char *dir, dip_error *err);
 
 /* One figure per requested m4 (MeV); the nearest grid value is used and named in the title. */
 int plot_profiles(const reduce_cube *c, const reduce_result *r, const double *m4, size_t n_m4,
                   const char *dir, dip_error *err);
 
-int plot_kinematics(const char *dir, dip_error *err);
+int plot_kinematics(const plot_physics *ph, const char *dir, dip_error *err);
 
 #endif /* DIPSCAN_PLOT_H */

@@ -39,6 +39,11 @@ int xsec_recoil_range(double E, double m4, double *Tmin, double *Tmax);
  * (1 + m4^2/(2 m_e T)) (T + sqrt(T^2 + 2 m_e T))/2; +INFINITY for T <= 0. */
 double xsec_emin(double T, double m4);
 
+/* Kinematic reach: the largest m4 [MeV] for which a neutrino of energy E [MeV] can give a recoil
+ * T [MeV], the inverse of xsec_emin in m4: m4^2 = 2 m_e T (E/g - 1), g = xsec_emin(T, 0); 0 when
+ * even a massless N cannot (E < g). */
+double xsec_m4_reach(double E, double T);
+
 /* dsigma/dT = c[0] + c[1]/E + c[2]/E^2 [cm^2/MeV, E in MeV] for E >= xsec_emin(T, m4). */
 void xsec_dipole_moments(double T, double m4, double c[3]);
 void xsec_sm_moments(double T, dip_flavor fl, double c[3]);

@@ -13,6 +13,7 @@
 
 #include "cli/cmd.h"
 #include "util/common.h"
+#include "cli/figure_physics.h"
 #include "output/plot.h"
 #include "output/reduce.h"
 #include "version.h"
@@ -171,9 +172,11 @@ static int write_outputs(const limits_args *a, const reduce_result *r, const red
   }
   if (!a->plot_dir)
     return DIP_SUCCESS;
-  DIP_TRY(plot_exclusion(c, r, a->plot_dir, err));
+  plot_physics ph;
+  figure_physics_fill(&ph, (const char *const *)c->entries, c->n_entries, stderr);
+  DIP_TRY(plot_exclusion(c, r, &ph, a->plot_dir, err));
   DIP_TRY(plot_profiles(c, r, a->profile_m4, a->n_profiles, a->plot_dir, err));
-  DIP_TRY(plot_kinematics(a->plot_dir, err));
+  DIP_TRY(plot_kinematics(&ph, a->plot_dir, err));
   fprintf(stderr, "limits: plots in %s/: exclusion.png, profile_m4_*.png, kinematics.png "
                   "(+ .pdf, .dat, .gp)\n",
           a->plot_dir);

@@ -21,20 +21,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "physics/constants.h"
-#include "physics/xsec.h"
 
 extern char **environ;
 
 #define PATH_LEN 4096
-
-/* The sources whose reach in m4 is marked on the exclusion plot. */
-static const struct {
-  const char *label;
-  double energy_MeV;
-} reach_sources[] = {{"pp", DIP_PP_ENDPOINT_MEV},
-                     {"^{7}Be", DIP_BE7_LINE_MEV},
-                     {"pep", DIP_PEP_LINE_MEV}};
 
 /* ---- small helpers ---- */
 
@@ -145,25 +135,12 @@ static const char *coupling_title(const char *flavor) {
   return flavor;
 }
 
-double plot_m4_reach(double E_nu, double T) {
-  double lo = 0.0, hi = E_nu;
-  if (xsec_emin(T, 0.0) > E_nu)
-    return 0.0;
-  for (int i = 0; i < 100; i++) { /* xsec_emin grows with m4: bisection to double precision */
-    double mid = 0.5 * (lo + hi);
-    if (xsec_emin(T, mid) <= E_nu)
-      lo = mid;
-    else
-      hi = mid;
-  }
-  return lo;
-}
-
 /* ---- exclusion curves ---- */
 
 typedef struct exclusion_ctx {
   const reduce_cube *c;
   const reduce_result *r;
+  const plot_physics *ph;
   double ymin, ymax, off_top;
   int *has_lower; /* [E][F] */
 } exclusion_ctx;
@@ -263,31 +240,33 @@ static void exclusion_body(FILE *gp, const void *ctx, const char *dat) {
   fprintf(gp, "set xlabel 'm_4 [MeV]'\nset ylabel 'μ_{ℓ4} upper limit [μ_B]'\n");
   fprintf(gp, "set grid xtics ytics mxtics lc rgb '#dddddd'\nset key top left Left reverse box opaque "
               "font ',8' samplen 2 spacing 1.0\nset clip two\n");
-  for (size_t s = 0; s < sizeof reach_sources / sizeof *reach_sources; s++) {
-    double reach = plot_m4_reach(reach_sources[s].energy_MeV,
-                                 PLOT_REACH_RECOIL_KEV / DIP_KEV_PER_MEV);
+  const plot_physics *ph = x->ph;
+  for (size_t s = 0; s < ph->n_reach; s++) {
+    double reach = ph->reach[s].value;
     if (reach > xmin && reach < xmax)
       fprintf(gp, "set arrow from %.6e, graph 0 to %.6e, graph 1 nohead dt 3 lc rgb '#888888'\n"
                   "set label '%s' at %.6e, graph 0.97 right rotate by 90 offset 1.0,0 "
                   "tc rgb '#555555' font ',9'\n",
-              reach, reach, reach_sources[s].label, reach);
+              reach, reach, ph->reach[s].label, reach);
   }
+  char reach_note[64] = "";
+  if (ph->n_reach > 0)
+    snprintf(reach_note, sizeof reach_note, "; dotted: reach at T = %g keV", ph->reach_recoil_keV);
   fprintf(gp, "set multiplot layout %d,%d title \"%g%% CL exclusion, data: %s\\n1 dof (solid) %s "
-              "Δχ^2 = %.3f, 2 dof (dashed) Δχ^2 = %.3f; dotted: reach at T = %g keV\" "
-              "font ',11'\n",
+              "Δχ^2 = %.3f, 2 dof (dashed) Δχ^2 = %.3f%s\" font ',11'\n",
           rows, cols, 100.0 * x->r->cl, c->data[0] ? c->data : "unknown",
-          threshold_name(x->r->kind), x->r->delta_chi2_1dof, x->r->delta_chi2_2dof,
-          PLOT_REACH_RECOIL_KEV);
+          threshold_name(x->r->kind), x->r->delta_chi2_1dof, x->r->delta_chi2_2dof, reach_note);
   for (size_t f = 0; f < c->n_flavors; f++)
     exclusion_panel(gp, x, f, dat);
   fprintf(gp, "unset multiplot\n");
 }
 
-int plot_exclusion(const reduce_cube *c, const reduce_result *r, const char *dir, dip_error *err) {
+int plot_exclusion(const reduce_cube *c, const reduce_result *r, const plot_physics *ph,
+                   const char *dir, dip_error *err) {
   DIP_TRY(check_dir(dir, err));
   if (c->n_m4 == 0 || c->n_flavors == 0 || c->n_entries == 0)
     return dip_error_set(err, DIP_EINVAL, "exclusion plot: the cube has an empty axis");
-  exclusion_ctx x = {c, r, 0, 0, 0, NULL};
+  exclusion_ctx x = {c, r, ph, 0, 0, 0, NULL};
   x.has_lower = dip_calloc(c->n_entries * c->n_flavors, sizeof *x.has_lower, err);
   if (!x.has_lower)
     return DIP_ENOMEM;
@@ -416,59 +395,63 @@ int plot_profiles(const reduce_cube *c, const reduce_result *r, const double *m4
 
 /* ---- E_min(T) ---- */
 
-/* The masses drawn (MeV): the massless case, the reference paper's 0.01 and 0.3 MeV, and steps
- * through the pp / 7Be reach. */
-static const double kin_m4[] = {0.0, 0.01, 0.1, 0.2, 0.3, 0.5};
-enum { KIN_N_M4 = sizeof kin_m4 / sizeof *kin_m4, KIN_N_T = 200 };
-static const double kin_T_keV[2] = {0.1, 100.0};
-
-static int write_kinematics_data(const char *path, dip_error *err) {
+static int write_kinematics_data(const plot_physics *ph, const char *path, dip_error *err) {
   FILE *fp = open_out(path, err);
   if (!fp)
     return DIP_EIO;
-  fprintf(fp, "# E_min(T, m4) = (1 + m4^2/(2 m_e T)) (T + sqrt(T^2 + 2 m_e T))/2 (xsec_emin)\n"
-              "# T[keV]");
-  for (size_t k = 0; k < KIN_N_M4; k++)
-    fprintf(fp, " Emin[MeV](m4=%g)", kin_m4[k]);
+  fprintf(fp, "# %s\n# T[keV]", ph->formula);
+  for (size_t k = 0; k < ph->n_curves; k++)
+    fprintf(fp, " Emin[MeV](m4=%g)", ph->m4[k]);
   fprintf(fp, "\n");
-  for (int i = 0; i < KIN_N_T; i++) {
-    double T = kin_T_keV[0] * pow(kin_T_keV[1] / kin_T_keV[0], (double)i / (KIN_N_T - 1));
-    fprintf(fp, "%.6e", T);
-    for (size_t k = 0; k < KIN_N_M4; k++)
-      fprintf(fp, " %.6e", xsec_emin(T / DIP_KEV_PER_MEV, kin_m4[k]));
+  for (size_t i = 0; i < ph->n_T; i++) {
+    fprintf(fp, "%.6e", ph->T_keV[i]);
+    for (size_t k = 0; k < ph->n_curves; k++)
+      fprintf(fp, " %.6e", ph->E_min[k][i]);
     fprintf(fp, "\n");
   }
   return close_out(fp, path, err);
 }
 
+static void kinematics_window(FILE *gp, const plot_physics *ph) {
+  if (!(ph->window_keV[0] < ph->window_keV[1]))
+    return;
+  fprintf(gp, "set object 1 rect from %g, graph 0 to %g, graph 1 fc rgb '#eeeeff' "
+              "fillstyle solid noborder behind\n"
+              "set label 'analysis window %g-%g keV' at %g, graph 0.96 tc rgb '#555599' font ',9'\n",
+          ph->window_keV[0], ph->window_keV[1], ph->window_keV[0], ph->window_keV[1],
+          ph->window_keV[0] * 1.2);
+}
+
 static void kinematics_body(FILE *gp, const void *ctx, const char *dat) {
-  (void)ctx;
+  const plot_physics *ph = ctx;
+  double T0 = ph->T_keV[0], T1 = ph->T_keV[ph->n_T - 1];
   fprintf(gp, "reset\nset logscale xy\nset format x '10^{%%L}'\nset format y '10^{%%L}'\n");
-  fprintf(gp, "set xrange [%g:%g]\nset yrange [0.01:10]\n", kin_T_keV[0], kin_T_keV[1]);
+  fprintf(gp, "set xrange [%g:%g]\nset yrange [0.01:10]\n", T0, T1);
   fprintf(gp, "set xlabel 'electron recoil T [keV]'\nset ylabel 'E_{min} [MeV]'\n");
   fprintf(gp, "set title 'Smallest neutrino energy for a recoil T: ν e → N e'\n");
   fprintf(gp, "set grid lc rgb '#dddddd'\nset key bottom right box opaque font ',9'\n");
-  fprintf(gp, "set object 1 rect from 1, graph 0 to 30, graph 1 fc rgb '#eeeeff' "
-              "fillstyle solid noborder behind\n"
-              "set label 'analysis window 1-30 keV' at 1.2, graph 0.96 tc rgb '#555599' font ',9'\n");
-  for (size_t s = 0; s < sizeof reach_sources / sizeof *reach_sources; s++)
+  kinematics_window(gp, ph);
+  for (size_t s = 0; s < ph->n_sources; s++) {
+    double E = ph->source[s].value;
     fprintf(gp, "set arrow from graph 0, first %.6g to graph 1, first %.6g nohead dt 3 lc rgb "
                 "'#888888'\nset label '%s (%.3g MeV)' at %g, first %.6g offset 0,0.6 "
                 "tc rgb '#555555' font ',9'\n",
-            reach_sources[s].energy_MeV, reach_sources[s].energy_MeV, reach_sources[s].label,
-            reach_sources[s].energy_MeV, kin_T_keV[0] * 1.3, reach_sources[s].energy_MeV);
+            E, E, ph->source[s].label, E, T0 * 1.3, E);
+  }
   fprintf(gp, "plot ");
-  for (size_t k = 0; k < KIN_N_M4; k++)
+  for (size_t k = 0; k < ph->n_curves; k++)
     fprintf(gp, "%s'%s' using 1:%zu with lines lw 2 lc %zu %s title 'm_4 = %g MeV%s'",
-            k ? ", \\\n     " : "", dat, k + 2, k + 1, k ? "dt 1" : "dt 2", kin_m4[k],
-            k ? "" : " (massless)");
+            k ? ", \\\n     " : "", dat, k + 2, k + 1, ph->m4[k] > 0 ? "dt 1" : "dt 2",
+            ph->m4[k], ph->m4[k] > 0 ? "" : " (massless)");
   fprintf(gp, "\n");
 }
 
-int plot_kinematics(const char *dir, dip_error *err) {
+int plot_kinematics(const plot_physics *ph, const char *dir, dip_error *err) {
   DIP_TRY(check_dir(dir, err));
+  if (ph->n_T < 2 || ph->n_curves == 0)
+    return dip_error_set(err, DIP_EINVAL, "kinematics plot: no E_min curves were given");
   char dat[PATH_LEN];
   file_path(dat, dir, "kinematics", "dat");
-  DIP_TRY(write_kinematics_data(dat, err));
-  return write_and_run(dir, "kinematics", 900, 640, kinematics_body, NULL, err);
+  DIP_TRY(write_kinematics_data(ph, dat, err));
+  return write_and_run(dir, "kinematics", 900, 640, kinematics_body, ph, err);
 }

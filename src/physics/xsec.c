@@ -68,6 +68,11 @@ double xsec_emin(double T, double m4) {
   return (1.0 + m4 * m4 / (2.0 * me * T)) * 0.5 * (T + sqrt(T * T + 2.0 * me * T));
 }
 
+double xsec_m4_reach(double E, double T) {
+  double g = xsec_emin(T, 0.0);
+  return E > g ? sqrt(2.0 * DIP_ME_MEV * T * (E / g - 1.0)) : 0.0;
+}
+
 double xsec_dipole_dsdT(double E, double T, double m4) {
   const double me = DIP_ME_MEV, m2 = m4 * m4;
   double Tmin, Tmax;

@@ -1,7 +1,7 @@
 /*
- * test_plot.c — the kinematic reach used for the endpoint marks, and the three figures rendered
- * by gnuplot from a small in-memory reduced cube: gnuplot exits 0 (the plot functions check it)
- * and every PNG/PDF starts with its magic bytes and is not trivially small.
+ * test_plot.c — the three figures rendered by gnuplot from a small in-memory reduced cube and a
+ * hand-made plot_physics: gnuplot exits 0 (the plot functions check it), every PNG/PDF starts with
+ * its magic bytes and is not trivially small, and the script draws the window and reach it was given.
  */
 #include <math.h>
 #include <stdio.h>
@@ -9,26 +9,35 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "physics/constants.h"
 #include "output/plot.h"
 #include "test.h"
-#include "physics/xsec.h"
 
-/* Analytic inverse of E_min(T, m4) = (1 + m4^2/(2 m_e T)) g(T), g = (T + sqrt(T^2 + 2 m_e T))/2. */
-static double reach_analytic(double E, double T) {
-  double g = 0.5 * (T + sqrt(T * T + 2.0 * DIP_ME_MEV * T));
-  return sqrt(2.0 * DIP_ME_MEV * T * (E / g - 1.0));
+/* A plot_physics with a 2-12 keV window, one reach mark and two E_min-like curves. */
+static void fake_physics(plot_physics *ph) {
+  memset(ph, 0, sizeof *ph);
+  ph->window_keV[0] = 2.0;
+  ph->window_keV[1] = 12.0;
+  ph->reach_recoil_keV = 12.0;
+  ph->n_reach = ph->n_sources = 1;
+  ph->reach[0] = (plot_mark){"pp", 0.03};
+  ph->source[0] = (plot_mark){"pp", 0.42};
+  ph->n_T = 20;
+  ph->n_curves = 2;
+  ph->m4[1] = 0.1;
+  snprintf(ph->formula, sizeof ph->formula, "test curves");
+  for (size_t i = 0; i < ph->n_T; i++) {
+    ph->T_keV[i] = 0.1 * pow(1000.0, i / 19.0);
+    ph->E_min[0][i] = 0.02 * sqrt(ph->T_keV[i]);
+    ph->E_min[1][i] = 0.05 + ph->E_min[0][i];
+  }
 }
 
-static void test_reach(void) {
-  double T = PLOT_REACH_RECOIL_KEV / DIP_KEV_PER_MEV;
-  test_rel(plot_m4_reach(DIP_PP_ENDPOINT_MEV, T), reach_analytic(DIP_PP_ENDPOINT_MEV, T), 1e-12,
-           "pp reach = analytic inverse of E_min");
-  /* physics.md §1: 7Be(862) reaches m4 ~ 0.47 MeV with 1-30 keV recoils. */
-  test_rel(plot_m4_reach(DIP_BE7_LINE_MEV, T), 0.47, 0.02, "7Be reach ~ 0.47 MeV at 30 keV");
-  test_rel(xsec_emin(T, plot_m4_reach(DIP_PEP_LINE_MEV, T)), DIP_PEP_LINE_MEV, 1e-12,
-           "E_min at the pep reach = pep energy");
-  test_abs(plot_m4_reach(1e-3, T), 0.0, 0.0, "no reach below the massless threshold");
+static int file_contains(const char *path, const char *text) {
+  char *buf = NULL;
+  size_t len = 0;
+  int found = dip_read_file(path, &buf, &len, NULL) == DIP_SUCCESS && strstr(buf, text) != NULL;
+  free(buf);
+  return found;
 }
 
 static int has_magic(const char *path, const char *magic, size_t n) {
@@ -78,25 +87,35 @@ static void test_figures(const char *dir) {
                      .kind = THRESHOLD_TWO_SIDED, .delta_chi2_1dof = 2.7055,
                      .delta_chi2_2dof = 4.6052, .mu_1dof = lim, .mu_2dof_upper = upper,
                      .mu_2dof_lower = lower, .chi2_row_min = rowmin};
+  plot_physics ph;
+  fake_physics(&ph);
   dip_error err;
   dip_error_clear(&err);
-  int rc = plot_exclusion(&c, &r, dir, &err);
+  int rc = plot_exclusion(&c, &r, &ph, dir, &err);
   test_true(rc == DIP_SUCCESS, rc ? err.msg : "exclusion plot: gnuplot exit 0");
   check_figure(dir, "exclusion");
+  char gp[512];
+  snprintf(gp, sizeof gp, "%s/exclusion.gp", dir);
+  test_true(file_contains(gp, "reach at T = 12 keV") && file_contains(gp, "3.000000e-02, graph 0"),
+            "exclusion: the reach mark and recoil it was given are drawn");
   const double want[1] = {0.0105};
   rc = plot_profiles(&c, &r, want, 1, dir, &err);
   test_true(rc == DIP_SUCCESS, rc ? err.msg : "profile plot: gnuplot exit 0");
   check_figure(dir, "profile_m4_0.01"); /* nearest grid m4 to 0.0105 */
-  rc = plot_kinematics(dir, &err);
+  rc = plot_kinematics(&ph, dir, &err);
   test_true(rc == DIP_SUCCESS, rc ? err.msg : "kinematics plot: gnuplot exit 0");
   check_figure(dir, "kinematics");
-  test_true(plot_kinematics("/proc/no/such/dir", &err) == DIP_EIO, "unwritable directory -> I/O error");
+  snprintf(gp, sizeof gp, "%s/kinematics.gp", dir);
+  test_true(file_contains(gp, "analysis window 2-12 keV"), "kinematics: the card window is drawn");
+  test_true(plot_kinematics(&ph, "/proc/no/such/dir", &err) == DIP_EIO,
+            "unwritable directory -> I/O error");
+  ph.n_curves = 0;
+  test_true(plot_kinematics(&ph, dir, &err) == DIP_EINVAL, "no curves -> invalid input");
 }
 
 int main(void) {
   test_suite("plot");
   dip_gsl_quiet();
-  test_reach();
   if (system("gnuplot --version >/dev/null 2>&1") != 0) {
     printf("SKIP plot: figures (gnuplot not installed)\n");
     return test_summary();

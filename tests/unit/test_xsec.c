@@ -160,8 +160,24 @@ static void test_moments(void) {
            "dipole moments at E=2, T=5 keV, m4=0.1");
 }
 
+/* Analytic inverse of E_min(T, m4) = (1 + m4^2/(2 m_e T)) g(T), g = (T + sqrt(T^2 + 2 m_e T))/2,
+ * checked against xsec_emin itself and the reference paper's reach of 7Be at 30 keV. */
+static void test_m4_reach(void) {
+  double T = 30.0 / DIP_KEV_PER_MEV;
+  test_rel(xsec_emin(T, xsec_m4_reach(DIP_PP_ENDPOINT_MEV, T)), DIP_PP_ENDPOINT_MEV, 1e-12,
+           "E_min at the pp reach = pp endpoint");
+  test_rel(xsec_emin(T, xsec_m4_reach(DIP_PEP_LINE_MEV, T)), DIP_PEP_LINE_MEV, 1e-12,
+           "E_min at the pep reach = pep energy");
+  /* docs/physics.md (kinematics): 7Be(862) reaches m4 ~ 0.47 MeV with 1-30 keV recoils. */
+  test_rel(xsec_m4_reach(DIP_BE7_LINE_MEV, T), 0.47, 0.02, "7Be reach ~ 0.47 MeV at 30 keV");
+  test_true(xsec_m4_reach(DIP_BE7_LINE_MEV, 20.0 / DIP_KEV_PER_MEV) < xsec_m4_reach(DIP_BE7_LINE_MEV, T),
+            "a lower window top reaches less far in m4");
+  test_abs(xsec_m4_reach(1e-3, T), 0.0, 0.0, "no reach below the massless threshold");
+}
+
 int main(void) {
   test_suite("xsec");
+  test_m4_reach();
   test_prefactor();
   test_massless_limit();
   test_region();
