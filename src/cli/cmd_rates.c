@@ -4,7 +4,9 @@
  * Prints CSV on stdout (header bin_lo_keV,bin_hi_keV,observed,background,sm_solar_nu,signal; one row
  * per bin; nothing else).  `background` is the card's published total (which may already contain
  * the SM solar-nu part, see the card), `sm_solar_nu` the SM counts computed here, `signal` the dipole
- * signal at the given mu.  Totals and conventions go to stderr.
+ * signal at the given mu.  Totals go to stderr, with the card's flags (exposure to check,
+ * digitised tables) and, when the card quotes the collaboration's own SM solar-nu count, that count
+ * next to ours over the same bins.
  */
 #include <math.h>
 #include <stdio.h>
@@ -84,6 +86,35 @@ static void print_rates(const card *c, const double *sm, const double *sig, cons
           tot[3]);
 }
 
+/* The card's flags and the collaboration's SM count against ours (bins inside its quoted window). */
+static void print_card_checks(const card *c, const double *sm) {
+  if (c->exposure_to_check || c->has_digitised)
+    fprintf(stderr, "# %s: %s%s%s\n", c->name, c->exposure_to_check ? "exposure marked 'to check'" : "",
+            c->exposure_to_check && c->has_digitised ? "; " : "",
+            c->has_digitised ? "some tables digitised from figures" : "");
+  if (isnan(c->sm_quoted_events))
+    return;
+  double ours = 0, lo = INFINITY, hi = -INFINITY;
+  for (size_t k = 0; k < c->n_bins; k++)
+    if (c->edges[k] >= c->sm_quoted_window[0] && c->edges[k + 1] <= c->sm_quoted_window[1]) {
+      ours += sm[k];
+      lo = fmin(lo, c->edges[k]);
+      hi = fmax(hi, c->edges[k + 1]);
+    }
+  if (!(lo < hi)) {
+    fprintf(stderr, "# %s: quoted SM solar nu %.6g in %g-%g keV: no analysis bin inside that window\n",
+            c->name, c->sm_quoted_events, c->sm_quoted_window[0], c->sm_quoted_window[1]);
+    return;
+  }
+  char ratio[80] = "; the bins stop below the window's top: not comparable";
+  if (hi >= c->sm_quoted_window[1]) /* below the first bin the efficiency is ~0 */
+    snprintf(ratio, sizeof ratio, " (ratio %.3f)", ours / c->sm_quoted_events);
+  fprintf(stderr, "# %s: SM solar nu in %g-%g keV: computed here %.6g, quoted by the collaboration "
+                  "%.6g +- %.3g for %g-%g keV%s\n",
+          c->name, lo, hi, ours, c->sm_quoted_events, c->sm_quoted_sigma, c->sm_quoted_window[0],
+          c->sm_quoted_window[1], ratio);
+}
+
 int cmd_rates(int argc, char **argv) {
   rates_args a = {0};
   analysis_options opt;
@@ -106,8 +137,10 @@ int cmd_rates(int argc, char **argv) {
     buf = dip_calloc(3 * nb, sizeof *buf, &err);
     status = buf ? analysis_card_rates(an, 0, coupling, m4, buf, buf + nb, buf + 2 * nb, &err)
                  : DIP_ENOMEM;
-    if (status == DIP_SUCCESS)
+    if (status == DIP_SUCCESS) {
       print_rates(analysis_card(an, 0), buf, buf + nb, buf + 2 * nb, mu);
+      print_card_checks(analysis_card(an, 0), buf);
+    }
   }
   free(buf);
   analysis_free(an);

@@ -28,6 +28,15 @@ grep -q "allowed: universal, e, mu, tau" /tmp/dipscan-cli.$$ && echo "PASS $suit
 expect "rates with a missing card exits 1" 1 "$bin" rates --experiment no_such_experiment
 expect "limit with a bad --dof exits 2" 2 "$bin" limit --experiment xenonnt_sr0 --m4 0.01 --dof 3
 expect "limit with a negative m4 exits 2" 2 "$bin" limit --experiment xenonnt_sr0 --m4=-0.1
+# rates on stderr: the card's flags and the collaboration's SM count next to ours, with a ratio only
+# where the bins cover the quoted window (LZ: 0-20 keV quoted, bins 1-20; XENONnT: 1-140 quoted, bins 1-30).
+if "$bin" rates --experiment lz_ws2024 2>&1 >/dev/null | grep -q "quoted by the collaboration 151 .*(ratio 1\.[0-9]*)" &&
+   "$bin" rates --experiment lz_ws2024 2>&1 >/dev/null | grep -q "exposure marked 'to check'; some tables digitised" &&
+   "$bin" rates --experiment xenonnt_sr0 2>&1 >/dev/null | grep -q "quoted by the collaboration 300 .*not comparable"; then
+  echo "PASS $suite: rates reports card flags and the quoted SM count (ratio only where comparable)"
+else
+  echo "FAIL $suite: rates card flags / quoted SM count lines missing"
+fi
 # rates CSV: header, 29 rows, nothing else on stdout; signal scales exactly as mu^2.
 "$bin" rates --experiment xenonnt_sr0 --mu 1e-11 2>/dev/null >/tmp/dipscan-r1.$$
 "$bin" rates --experiment xenonnt_sr0 --mu 3e-11 2>/dev/null >/tmp/dipscan-r3.$$
