@@ -2,7 +2,7 @@
  * electrons.c — free and stepping electron counting for xenon (see electrons.h).
  *
  * The shell table below is transcribed from the RRPA binding energies of Chen et al.,
- * "Constraining neutrino electromagnetic properties by germanium/xenon detectors",
+ * "Low-energy electronic recoil in xenon detectors by solar neutrinos", PLB 774 (2017) 656,
  * arXiv:1610.04177 (as tabulated, with corrected orbital labels, in SNuDD
  * data/binding_energies/binding_xenon.csv).
  * The occupancies sum to Z = 54.
