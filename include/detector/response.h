@@ -15,6 +15,13 @@
  *   The efficiency eps (vs reconstructed energy) is piecewise linear, so the E integral is done in
  *   closed form (erf and Gaussian terms on each linear piece) — exact, no E quadrature.
  *   Folding is then a matrix-vector product: counts_k = sum_j R[k][j] dRdT[j].
+ *
+ * Spectra with steps whose position is only known at run time (a monochromatic solar line gives a
+ * recoil spectrum that is smooth between its kinematic edges T_min(E, m4), T_max(E, m4) and zero
+ * outside; the edges move with m4) are folded by response_fold_steps: a grid panel holding a step
+ * would integrate it badly, so its node contribution is replaced by Gauss-Legendre rules on the
+ * sub-intervals between the steps, with the spectrum evaluated there by the caller and the kernel
+ * by response_column.  Only the panels that hold a step pay the extra cost.
  */
 #ifndef DIPSCAN_RESPONSE_H
 #define DIPSCAN_RESPONSE_H
@@ -79,6 +86,19 @@ void response_free(response *r);
 
 /* counts[k] = sum_j R[k][j] dRdT[j]; dRdT in events/(t yr keV) at the grid nodes. */
 void response_fold(const response *r, const double *dRdT, double *counts);
+
+/* A spectrum the caller evaluates anywhere: its n_comp components dR/dT [events/(t yr keV)] at true
+ * energy T [keV] into values[n_comp] (n_comp as passed to response_fold_steps). */
+typedef int (*response_spectrum_fn)(void *ctx, double T_keV, double *values, dip_error *err);
+
+/* Fold n_comp spectra that share steps at the true energies steps[0..n_steps) [keV, any order]:
+ * counts[c][k] = response_fold of dRdT[c] (each [r->n_T], at the nodes of g, the grid r was built
+ * on), then in every panel of g with a step strictly inside, the nodes' terms are replaced by the
+ * grid's n_gl-point rule on each sub-interval between the panel edges and the steps, at whose
+ * nodes fn gives the spectrum.  counts is [n_comp][r->n_bins].  fn's status is passed on. */
+int response_fold_steps(const response *r, const tgrid *g, size_t n_comp, const double *dRdT,
+                        const double *steps, size_t n_steps, response_spectrum_fn fn, void *ctx,
+                        double *counts, dip_error *err);
 
 /* The kernel at any true energy T [keV]: col[k] = exposure * int_{bin k} eps(E) G(E; T, sigma(T)) dE
  * (so R[k][j] = w_j col[k] at T = T_j).  With tgrid_clip: counts[k] += sum_i w_i f(T_i) col_i[k]. */

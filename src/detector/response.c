@@ -402,3 +402,85 @@ void response_fold(const response *r, const double *dRdT, double *counts) {
     counts[k] = s;
   }
 }
+
+/* ---------------------------------------------------------------- spectra with steps */
+
+/* Scratch of response_fold_steps: the kernel column, the spectrum at one T, a panel's cut points. */
+typedef struct step_fold {
+  const response *r;
+  const tgrid *g;
+  size_t n_comp;
+  double *col, *values, *cuts;
+} step_fold;
+
+/* Cut points of panel p: its edges and the steps strictly inside, sorted; 1 when no step is. */
+static size_t panel_cuts(const step_fold *f, size_t p, const double *steps, size_t n_steps) {
+  double a = f->g->panel_edges[p], b = f->g->panel_edges[p + 1], *cuts = f->cuts;
+  size_t n_cuts = 0;
+  cuts[n_cuts++] = a;
+  for (size_t q = 0; q < n_steps; q++)
+    if (steps[q] > a && steps[q] < b)
+      cuts[n_cuts++] = steps[q];
+  if (n_cuts == 1)
+    return 1;
+  cuts[n_cuts++] = b;
+  for (size_t u = 1; u < n_cuts; u++) /* insertion sort of a handful of cut points */
+    for (size_t v = u; v > 0 && cuts[v] < cuts[v - 1]; v--) {
+      double t = cuts[v];
+      cuts[v] = cuts[v - 1];
+      cuts[v - 1] = t;
+    }
+  return n_cuts;
+}
+
+/* Take the grid nodes' terms of panel p out of counts. */
+static void panel_nodes_remove(const step_fold *f, size_t p, const double *dRdT, double *counts) {
+  const size_t n_T = f->r->n_T, nb = f->r->n_bins;
+  for (size_t j = p * f->g->n_gl; j < (p + 1) * f->g->n_gl; j++)
+    for (size_t c = 0; c < f->n_comp; c++)
+      for (size_t k = 0; k < nb; k++)
+        counts[c * nb + k] -= f->r->R[k * n_T + j] * dRdT[c * n_T + j];
+}
+
+/* Add the n_gl-point rule on [x0, x1] with the spectrum from fn. */
+static int subinterval_add(const step_fold *f, double x0, double x1, response_spectrum_fn fn,
+                           void *ctx, double *counts, dip_error *err) {
+  const size_t nb = f->r->n_bins;
+  for (size_t q = 0; q < f->g->n_gl; q++) {
+    double T, w;
+    panel_node(f->g, x0, x1, q, &T, &w);
+    DIP_TRY(fn(ctx, T, f->values, err));
+    response_column(f->r, T, f->col);
+    for (size_t c = 0; c < f->n_comp; c++)
+      for (size_t k = 0; k < nb; k++)
+        counts[c * nb + k] += w * f->values[c] * f->col[k];
+  }
+  return DIP_SUCCESS;
+}
+
+int response_fold_steps(const response *r, const tgrid *g, size_t n_comp, const double *dRdT,
+                        const double *steps, size_t n_steps, response_spectrum_fn fn, void *ctx,
+                        double *counts, dip_error *err) {
+  if (r->n_T != g->n)
+    return dip_error_set(err, DIP_EINVAL, "response: grid of %zu nodes, response built on %zu",
+                         g->n, r->n_T);
+  for (size_t c = 0; c < n_comp; c++)
+    response_fold(r, dRdT + c * r->n_T, counts + c * r->n_bins);
+  if (n_steps == 0)
+    return DIP_SUCCESS;
+  double *scratch = dip_calloc(r->n_bins + n_comp + n_steps + 2, sizeof *scratch, err);
+  if (!scratch)
+    return DIP_ENOMEM;
+  step_fold f = {r, g, n_comp, scratch, scratch + r->n_bins, scratch + r->n_bins + n_comp};
+  int status = DIP_SUCCESS;
+  for (size_t p = 0; status == DIP_SUCCESS && p < g->n_panels; p++) {
+    size_t n_cuts = panel_cuts(&f, p, steps, n_steps);
+    if (n_cuts == 1)
+      continue;
+    panel_nodes_remove(&f, p, dRdT, counts);
+    for (size_t u = 0; status == DIP_SUCCESS && u + 1 < n_cuts; u++)
+      status = subinterval_add(&f, f.cuts[u], f.cuts[u + 1], fn, ctx, counts, err);
+  }
+  free(scratch);
+  return status;
+}
