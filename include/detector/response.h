@@ -61,13 +61,6 @@ int tgrid_init_opts(tgrid *g, const card *const *cards, size_t n_cards, const tg
                     dip_error *err);
 void tgrid_free(tgrid *g);
 
-/* Quadrature nodes for a piece of spectrum that is smooth on [a, b] and zero outside (e.g. a solar
- * line between its kinematic T_min and T_max, whose edges move with m4): the grid's panels clipped
- * to [a, b] ∩ [T_lo, T_hi], n_gl nodes each.  Writes T[], w[] (if T != NULL; room for
- * tgrid_clip(g, a, b, NULL, NULL) entries, at most n) and returns the number of nodes.
- * Fold such a piece with response_column(). */
-size_t tgrid_clip(const tgrid *g, double a, double b, double *T, double *w);
-
 struct response_piece; /* private: one linear piece of the efficiency inside one bin */
 
 typedef struct response {
@@ -101,7 +94,7 @@ int response_fold_steps(const response *r, const tgrid *g, size_t n_comp, const 
                         double *counts, dip_error *err);
 
 /* The kernel at any true energy T [keV]: col[k] = exposure * int_{bin k} eps(E) G(E; T, sigma(T)) dE
- * (so R[k][j] = w_j col[k] at T = T_j).  With tgrid_clip: counts[k] += sum_i w_i f(T_i) col_i[k]. */
+ * (so R[k][j] = w_j col[k] at T = T_j). */
 void response_column(const response *r, double T, double *col);
 
 #endif /* DIPSCAN_RESPONSE_H */

@@ -14,8 +14,9 @@
  * probabilities use erfc to avoid cancellation.  Pieces more than 9 sigma from a node are skipped
  * (they contribute < 1e-18 of the node's weight).  The pieces and the resolution are kept in the
  * response so response_column can evaluate the kernel at any T: spectra with steps whose position
- * is only known at run time (kinematic edges of line sources, moving with m4) are folded on the
- * grid's panels clipped at the step (tgrid_clip), which keeps them as accurate as smooth spectra.
+ * is only known at run time (kinematic edges of line sources, moving with m4) are folded with the
+ * grid's Gauss-Legendre rule on the pieces of each panel between the steps (response_fold_steps),
+ * which keeps them as accurate as smooth spectra.
  */
 #include "detector/response.h"
 
@@ -208,21 +209,6 @@ static int fill_nodes(tgrid *g, const card *const *cards, size_t n_cards, const 
     panel_node(g, g->panel_edges[j / g->n_gl], g->panel_edges[j / g->n_gl + 1], j % g->n_gl,
                &g->T[j], &g->w[j]);
   return DIP_SUCCESS;
-}
-
-size_t tgrid_clip(const tgrid *g, double a, double b, double *T, double *w) {
-  a = fmax(a, g->T_lo);
-  b = fmin(b, g->T_hi);
-  size_t n = 0;
-  for (size_t p = 0; p < g->n_panels && a < b; p++) {
-    double lo = fmax(a, g->panel_edges[p]), hi = fmin(b, g->panel_edges[p + 1]);
-    if (hi <= lo)
-      continue;
-    for (size_t i = 0; i < g->n_gl; i++, n++)
-      if (T)
-        panel_node(g, lo, hi, i, &T[n], &w[n]);
-  }
-  return n;
 }
 
 /* sigma >= MIN_SIGMA_KEV at 1000 evenly spaced points of the card's window (used only to name the
