@@ -21,7 +21,7 @@
  * outside; the edges move with m4) are folded by response_fold_steps: a grid panel holding a step
  * would integrate it badly, so its node contribution is replaced by Gauss-Legendre rules on the
  * sub-intervals between the steps, with the spectrum evaluated there by the caller and the kernel
- * by response_column.  Only the panels that hold a step pay the extra cost.
+ * in closed form.  Only the panels that hold a step pay the extra cost.
  */
 #ifndef DIPSCAN_RESPONSE_H
 #define DIPSCAN_RESPONSE_H
@@ -67,7 +67,8 @@ typedef struct response {
   size_t n_bins, n_T;
   double *R; /* [n_bins][n_T] row-major: events in bin k per unit dR/dT at node j, including the
                 quadrature weight, efficiency AND exposure */
-  /* What response_column needs (copied from the card; the card need not outlive the response). */
+  /* The kernel off the grid nodes needs these (copied from the card; the card need not outlive
+   * the response). */
   double exposure_t_yr;
   card resolution;             /* only res_model, n_res_coef, res_coef are set */
   size_t n_pieces;
@@ -88,13 +89,11 @@ typedef int (*response_spectrum_fn)(void *ctx, double T_keV, double *values, dip
  * counts[c][k] = response_fold of dRdT[c] (each [r->n_T], at the nodes of g, the grid r was built
  * on), then in every panel of g with a step strictly inside, the nodes' terms are replaced by the
  * grid's n_gl-point rule on each sub-interval between the panel edges and the steps, at whose
- * nodes fn gives the spectrum.  counts is [n_comp][r->n_bins].  fn's status is passed on. */
+ * nodes fn gives the spectrum and the kernel exposure * int_{bin k} eps(E) G(E; T, sigma(T)) dE is
+ * evaluated in closed form.  counts is [n_comp][r->n_bins].  fn's status is passed on; DIP_EINVAL
+ * when g has not r's node count, DIP_ENOMEM. */
 int response_fold_steps(const response *r, const tgrid *g, size_t n_comp, const double *dRdT,
                         const double *steps, size_t n_steps, response_spectrum_fn fn, void *ctx,
                         double *counts, dip_error *err);
-
-/* The kernel at any true energy T [keV]: col[k] = exposure * int_{bin k} eps(E) G(E; T, sigma(T)) dE
- * (so R[k][j] = w_j col[k] at T = T_j). */
-void response_column(const response *r, double T, double *col);
 
 #endif /* DIPSCAN_RESPONSE_H */

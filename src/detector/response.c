@@ -13,7 +13,7 @@
  * with dPhi = Phi(z_v) - Phi(z_u), dphi = phi(z_v) - phi(z_u), z = (E - T)/sigma.  Tail
  * probabilities use erfc to avoid cancellation.  Pieces more than 9 sigma from a node are skipped
  * (they contribute < 1e-18 of the node's weight).  The pieces and the resolution are kept in the
- * response so response_column can evaluate the kernel at any T: spectra with steps whose position
+ * response so kernel_column can evaluate the kernel at any T: spectra with steps whose position
  * is only known at run time (kinematic edges of line sources, moving with m4) are folded with the
  * grid's Gauss-Legendre rule on the pieces of each panel between the steps (response_fold_steps),
  * which keeps them as accurate as smooth spectra.
@@ -321,7 +321,7 @@ static double piece_integral(const eff_piece *p, double T, double sigma) {
   return fmax(0.0, p->eps_u * dPhi + p->slope * ((T - p->u) * dPhi - sigma * dphi));
 }
 
-/* Copy what response_column needs from the card. */
+/* Copy what kernel_column needs from the card. */
 static int keep_card_model(response *r, const card *c, dip_error *err) {
   r->exposure_t_yr = c->exposure_t_yr;
   r->resolution.res_model = c->res_model;
@@ -332,6 +332,16 @@ static int keep_card_model(response *r, const card *c, dip_error *err) {
   memcpy(r->resolution.res_coef, c->res_coef, c->n_res_coef * sizeof *c->res_coef);
   r->pieces = eff_pieces(c, &r->n_pieces, err);
   return r->pieces ? DIP_SUCCESS : DIP_ENOMEM;
+}
+
+/* The kernel at any true energy T [keV]: col[k] = exposure * int_{bin k} eps(E) G(E; T, sigma(T)) dE
+ * (so R[k][j] = w_j col[k] at T = T_j). */
+static void kernel_column(const response *r, double T, double *col) {
+  double sigma = card_resolution_sigma(&r->resolution, T);
+  for (size_t k = 0; k < r->n_bins; k++)
+    col[k] = 0.0;
+  for (size_t p = 0; p < r->n_pieces; p++)
+    col[r->pieces[p].bin] += r->exposure_t_yr * piece_integral(&r->pieces[p], T, sigma);
 }
 
 int response_init(response *r, const card *c, const tgrid *g, dip_error *err) {
@@ -354,20 +364,12 @@ int response_init(response *r, const card *c, const tgrid *g, dip_error *err) {
       return dip_error_set(err, DIP_EINVAL, "response: card '%s' has sigma = %g at T = %g keV",
                            c->name, sigma, g->T[j]);
     }
-    response_column(r, g->T[j], col);
+    kernel_column(r, g->T[j], col);
     for (size_t k = 0; k < c->n_bins; k++)
       r->R[k * g->n + j] = g->w[j] * col[k];
   }
   free(col);
   return DIP_SUCCESS;
-}
-
-void response_column(const response *r, double T, double *col) {
-  double sigma = card_resolution_sigma(&r->resolution, T);
-  for (size_t k = 0; k < r->n_bins; k++)
-    col[k] = 0.0;
-  for (size_t p = 0; p < r->n_pieces; p++)
-    col[r->pieces[p].bin] += r->exposure_t_yr * piece_integral(&r->pieces[p], T, sigma);
 }
 
 void response_free(response *r) {
@@ -436,7 +438,7 @@ static int subinterval_add(const step_fold *f, double x0, double x1, response_sp
     double T, w;
     panel_node(f->g, x0, x1, q, &T, &w);
     DIP_TRY(fn(ctx, T, f->values, err));
-    response_column(f->r, T, f->col);
+    kernel_column(f->r, T, f->col);
     for (size_t c = 0; c < f->n_comp; c++)
       for (size_t k = 0; k < nb; k++)
         counts[c * nb + k] += w * f->values[c] * f->col[k];
