@@ -432,7 +432,7 @@ static dataset_spec configured_dataset(const analysis *an) {
   return (dataset_spec){.kind = an->opt.data};
 }
 
-/* Make dataset `spec` of entry e and bind it to the entry's workspace (which resets the nuisances). */
+/* Make dataset `spec` of entry e and bind it to the entry's workspace (resets the nuisances). */
 static int entry_set_data(entry *e, const dataset_spec *spec, dip_error *err) {
   DIP_TRY(dataset_fill(spec, e->data_cards, e->n_cards, e->counts, err));
   return chi2_set_data(e->ws, e->counts, err);

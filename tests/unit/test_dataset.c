@@ -15,8 +15,9 @@
 #include "stats/dataset.h"
 #include "test.h"
 
-/* Two synthetic cards: 3 bins x 2 sources x 1 background, and 2 bins x 2 sources x 2 backgrounds. */
-static const double OBS_A[3] = {4, 0, 7.5}, SM_A[6] = {1, 2, 3, 0.25, 0.5, 0.125}, BKG_A[3] = {3, 1, 0};
+/* Two synthetic cards: 3 bins x 2 sources x 1 background, 2 bins x 2 sources x 2 backgrounds. */
+static const double OBS_A[3] = {4, 0, 7.5}, SM_A[6] = {1, 2, 3, 0.25, 0.5, 0.125};
+static const double BKG_A[3] = {3, 1, 0};
 static const double OBS_B[2] = {9, 1}, SM_B[4] = {0.1, 0.2, 0.3, 0.4}, BKG_B[4] = {5, 6, 0.7, 0.8};
 
 static void synthetic_cards(dataset_card cards[2]) {
@@ -107,7 +108,8 @@ static void test_analysis_datasets(const char *data_dir) {
     analysis_free(an);
   }
   test_true(built, "4 shipped cards build and evaluate, observed and Asimov");
-  test_true(asimov_zero, "analysis, Asimov: chi^2(mu = 0) = 0 exactly on every card, best fit mu = 0");
+  test_true(asimov_zero,
+            "analysis, Asimov: chi^2(mu = 0) = 0 exactly on every card, best fit mu = 0");
   test_true(observed_ok, "analysis, observed: chi^2(mu = 0) > 0 on every card, finite limit");
 }
 

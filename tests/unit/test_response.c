@@ -347,8 +347,9 @@ static void test_moving_step(const tgrid *g) {
     }
     printf("# component %d (XENONnT): max bin error / total = %.2e across the steps, %.2e plain "
            "fold\n", c, worst_steps, worst_plain);
-    test_abs(worst_steps, 0.0, 1e-6, c == 0 ? "step at 7.3 keV: folded across it, converges"
-                                            : "window 2.45-11.1 keV: folded across both edges, converges");
+    test_abs(worst_steps, 0.0, 1e-6,
+             c == 0 ? "step at 7.3 keV: folded across it, converges"
+                    : "window 2.45-11.1 keV: folded across both edges, converges");
   }
   /* Without steps inside the grid it is response_fold, bit for bit. */
   double none[128], outside[128], beyond = 2.0 * g->T_hi;
@@ -357,7 +358,7 @@ static void test_moving_step(const tgrid *g) {
   fold(&r, g, step_at_7_3, plain);
   test_true(memcmp(none, plain, nb * sizeof *plain) == 0 &&
                 memcmp(outside, plain, nb * sizeof *plain) == 0,
-            "no step (or one beyond the grid): response_fold bit for bit, the spectrum never asked");
+            "no step (or one beyond the grid): response_fold bit for bit, spectrum never asked");
   test_true(fold_two(g, &r, STEPS, 3, failing_spectrum, a, &err) == DIP_ENUMERIC,
             "the spectrum's failure is passed on");
   test_true(fold_two(&fine, &r, STEPS, 3, two_components, a, &err) == DIP_EINVAL,
