@@ -15,6 +15,13 @@
  *   The efficiency eps (vs reconstructed energy) is piecewise linear, so the E integral is done in
  *   closed form (erf and Gaussian terms on each linear piece) — exact, no E quadrature.
  *   Folding is then a matrix-vector product: counts_k = sum_j R[k][j] dRdT[j].
+ *
+ * Spectra with steps whose position is only known at run time (a monochromatic solar line gives a
+ * recoil spectrum that is smooth between its kinematic edges T_min(E, m4), T_max(E, m4) and zero
+ * outside; the edges move with m4) are folded by response_fold_steps: a grid panel holding a step
+ * would integrate it badly, so its node contribution is replaced by Gauss-Legendre rules on the
+ * sub-intervals between the steps, with the spectrum evaluated there by the caller and the kernel
+ * in closed form.  Only the panels that hold a step pay the extra cost.
  */
 #ifndef DIPSCAN_RESPONSE_H
 #define DIPSCAN_RESPONSE_H
@@ -54,20 +61,14 @@ int tgrid_init_opts(tgrid *g, const card *const *cards, size_t n_cards, const tg
                     dip_error *err);
 void tgrid_free(tgrid *g);
 
-/* Quadrature nodes for a piece of spectrum that is smooth on [a, b] and zero outside (e.g. a solar
- * line between its kinematic T_min and T_max, whose edges move with m4): the grid's panels clipped
- * to [a, b] ∩ [T_lo, T_hi], n_gl nodes each.  Writes T[], w[] (if T != NULL; room for
- * tgrid_clip(g, a, b, NULL, NULL) entries, at most n) and returns the number of nodes.
- * Fold such a piece with response_column(). */
-size_t tgrid_clip(const tgrid *g, double a, double b, double *T, double *w);
-
 struct response_piece; /* private: one linear piece of the efficiency inside one bin */
 
 typedef struct response {
   size_t n_bins, n_T;
   double *R; /* [n_bins][n_T] row-major: events in bin k per unit dR/dT at node j, including the
                 quadrature weight, efficiency AND exposure */
-  /* What response_column needs (copied from the card; the card need not outlive the response). */
+  /* The kernel off the grid nodes needs these (copied from the card; the card need not outlive
+   * the response). */
   double exposure_t_yr;
   card resolution;             /* only res_model, n_res_coef, res_coef are set */
   size_t n_pieces;
@@ -80,8 +81,19 @@ void response_free(response *r);
 /* counts[k] = sum_j R[k][j] dRdT[j]; dRdT in events/(t yr keV) at the grid nodes. */
 void response_fold(const response *r, const double *dRdT, double *counts);
 
-/* The kernel at any true energy T [keV]: col[k] = exposure * int_{bin k} eps(E) G(E; T, sigma(T)) dE
- * (so R[k][j] = w_j col[k] at T = T_j).  With tgrid_clip: counts[k] += sum_i w_i f(T_i) col_i[k]. */
-void response_column(const response *r, double T, double *col);
+/* A spectrum the caller evaluates anywhere: its n_comp components dR/dT [events/(t yr keV)] at true
+ * energy T [keV] into values[n_comp] (n_comp as passed to response_fold_steps). */
+typedef int (*response_spectrum_fn)(void *ctx, double T_keV, double *values, dip_error *err);
+
+/* Fold n_comp spectra that share steps at the true energies steps[0..n_steps) [keV, any order]:
+ * counts[c][k] = response_fold of dRdT[c] (each [r->n_T], at the nodes of g, the grid r was built
+ * on), then in every panel of g with a step strictly inside, the nodes' terms are replaced by the
+ * grid's n_gl-point rule on each sub-interval between the panel edges and the steps, at whose
+ * nodes fn gives the spectrum and the kernel exposure * int_{bin k} eps(E) G(E; T, sigma(T)) dE is
+ * evaluated in closed form.  counts is [n_comp][r->n_bins].  fn's status is passed on; DIP_EINVAL
+ * when g has not r's node count, DIP_ENOMEM. */
+int response_fold_steps(const response *r, const tgrid *g, size_t n_comp, const double *dRdT,
+                        const double *steps, size_t n_steps, response_spectrum_fn fn, void *ctx,
+                        double *counts, dip_error *err);
 
 #endif /* DIPSCAN_RESPONSE_H */

@@ -4,11 +4,14 @@
  *
  * analysis_init builds, once per rank: the solar model, oscillation tables, the differential-rate
  * engine, the experiment cards, one true-recoil grid shared by all cards, each card's response
- * matrix, and the binned SM templates per solar source.  An "entry" is one row of the experiment axis:
- * a single card or a joint fit of several cards (shared solar-flux nuisances, separate backgrounds).
+ * matrix, the binned SM templates per solar source, and each card's backgrounds without their SM
+ * part (detector/background.h).  An "entry" is one row of the experiment axis: a single card or a
+ * joint fit of several cards (shared solar-flux nuisances, separate backgrounds).
  * analysis_eval_unit computes the unit-coupling signal templates for m4 (cached: consecutive units
- * with the same m4 reuse the per-flavour spectra), profiles the chi^2 along the given mu axis with
- * warm starts, and root-finds the 1-dof limit.  Nothing in it depends on the number of ranks.
+ * with the same m4 reuse the per-flavour spectra), asks the dataset provider (stats/dataset.h) for
+ * the entry's counts of the configured kind (options.data), binds them to the fit, profiles the
+ * chi^2 along the given mu axis with warm starts, and root-finds the 1-dof limit.  Nothing in it
+ * depends on the number of ranks.
  */
 #ifndef DIPSCAN_ANALYSIS_H
 #define DIPSCAN_ANALYSIS_H
@@ -17,16 +20,15 @@
 
 #include "util/common.h"
 #include "physics/electrons.h"
+#include "stats/dataset.h"
 #include "stats/limit.h"
-
-typedef enum { DATA_OBSERVED = 0, DATA_ASIMOV = 1 } data_mode;
 
 typedef struct analysis_options {
   electrons_model electrons;   /* default ELECTRONS_FREE */
   int split;                   /* osc_split; default OSC_SPLIT_SIMPLE */
   int metallicity;             /* solar_metallicity; default SOLAR_B16_GS98 */
   unsigned source_mask;        /* bit s set = solar source s included; default all */
-  data_mode data;              /* default DATA_OBSERVED */
+  data_mode data;              /* dataset kind fitted (dataset.h); default DATA_OBSERVED */
   double cl;                   /* confidence level, default 0.90 */
   threshold_kind threshold;    /* default THRESHOLD_TWO_SIDED (Delta chi^2 = 2.706 at 90%) */
 } analysis_options;
@@ -102,11 +104,9 @@ int analysis_crossing(analysis *an, size_t entry, dip_coupling coupling, double 
                       double chi2_ref, double threshold, double mu_from, double *mu_cross,
                       dip_error *err);
 
-/* Names <-> enums (errors list the allowed values). */
+/* Names <-> enums (errors list the allowed values; data_mode's are in dataset.h). */
 int coupling_from_name(const char *name, dip_coupling *out, dip_error *err);
 const char *coupling_name(dip_coupling c);
-int data_mode_from_name(const char *name, data_mode *out, dip_error *err);
-const char *data_mode_name(data_mode d);
 int electrons_from_name(const char *name, electrons_model *out, dip_error *err);
 const char *electrons_name(electrons_model e);
 

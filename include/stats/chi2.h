@@ -17,9 +17,20 @@
  * previous call, so walking a mu axis costs one to three Newton steps per point.  When the Hessian
  * is singular or Newton stalls, a Levenberg-Marquardt fallback takes over (counted).
  *
- * Ownership: the workspace keeps pointers into the caller's arrays (they must outlive it); the
- * signal templates `sig` may be overwritten in place between calls (new m4) — nothing derived from
- * them is cached across calls.
+ * Data.  The problem holds the model (templates and pulls); the counts n_k it is fitted to are
+ * bound separately with chi2_set_data, which every evaluation then uses.  One workspace thus
+ * serves any number of datasets (observed counts, the Asimov expectation, Poisson toys) with one
+ * allocation: set the data, then profile / root-find as often as needed.  A set rather than an
+ * argument of every call because the workspace is stateful anyway (the warm start), and a warm
+ * start found for other data must not leak into the next dataset's fit: chi2_set_data resets the
+ * nuisances, so a dataset's results never depend on what the workspace evaluated before — two
+ * datasets alternated on one workspace give bitwise the results of two separate workspaces.  It
+ * costs one pass over the bins (validation), nothing next to a single profile.
+ *
+ * Ownership: the workspace keeps pointers into the caller's arrays: the problem's arrays must
+ * outlive it, the counts must stay valid until the next chi2_set_data (or the free).  The signal
+ * templates `sig` and the counts may be overwritten in place between calls (new m4, next toy) —
+ * nothing derived from them is cached across calls.
  */
 #ifndef DIPSCAN_CHI2_H
 #define DIPSCAN_CHI2_H
@@ -30,7 +41,6 @@
 
 typedef struct chi2_experiment {
   size_t n_bins;
-  const double *observed;   /* [n_bins] n_k >= 0 (may be non-integer: digitised data) */
   size_t n_bkg;
   const double *bkg;        /* [n_bkg][n_bins] B_j,k >= 0 */
   const double *bkg_sigma;  /* [n_bkg] relative 1 sigma of beta_j; INFINITY = free (no pull term) */
@@ -55,8 +65,14 @@ void chi2_workspace_free(chi2_workspace *ws);
 /* Nuisances back to nominal (all 0). */
 void chi2_reset(chi2_workspace *ws);
 
-/* Profiled chi^2 at mu >= 0 [mu_B], warm-started from the previous call.  Fails (DIP_EINVAL) for
- * mu < 0, non-finite mu, mu > chi2_mu_max, negative templates, or observed counts in a bin the
+/* Fit the following evaluations to counts: the n_k >= 0 (may be non-integer: digitised data) of
+ * every experiment back to back, experiment 0's n_bins first — chi2_n_bins(ws) values.  Keeps the
+ * pointer (see Ownership) and resets the nuisances.  DIP_EINVAL for a negative or non-finite count,
+ * and the workspace is then left without data. */
+int chi2_set_data(chi2_workspace *ws, const double *counts, dip_error *err);
+
+/* Profiled chi^2 at mu >= 0 [mu_B], warm-started from the previous call.  Fails (DIP_EINVAL) without
+ * data, for mu < 0, non-finite mu, mu > chi2_mu_max, negative templates, or counts in a bin the
  * model cannot populate; never stores NaN. */
 int chi2_profile(chi2_workspace *ws, double mu, double *chi2, dip_error *err);
 
@@ -66,8 +82,8 @@ int chi2_profile_slope(chi2_workspace *ws, double mu, double *chi2, double *dchi
                        dip_error *err);
 
 /* Unprofiled chi^2 at the given nuisances [alpha_0..alpha_{n_src-1}, then each experiment's betas
- * in order] (NULL = nominal); +INFINITY where some N_k <= 0 (other than N_k = n_k = 0) or mu is
- * invalid. */
+ * in order] (NULL = nominal); +INFINITY where some N_k <= 0 (other than N_k = n_k = 0), mu is
+ * invalid or no data are set. */
 double chi2_fixed(const chi2_workspace *ws, double mu, const double *nuisances);
 
 /* Expected counts N_k of experiment e at (mu, nuisances); nuisances == NULL means nominal (all 0).
@@ -75,6 +91,7 @@ double chi2_fixed(const chi2_workspace *ws, double mu, const double *nuisances);
 int chi2_expected(const chi2_workspace *ws, size_t e, double mu, const double *nuisances,
                   double *out, dip_error *err);
 
+size_t chi2_n_bins(const chi2_workspace *ws);      /* all experiments' bins: the data length */
 size_t chi2_n_nuisances(const chi2_workspace *ws);
 const double *chi2_nuisances(const chi2_workspace *ws);  /* profiled values of the last call */
 long chi2_n_profiles(const chi2_workspace *ws);

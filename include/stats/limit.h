@@ -8,6 +8,9 @@
  * each m4.  Crossings are bracketed by expanding from the problem's natural mu scale
  * (chi2_mu_unit) and then root-found (Brent) to a relative precision far below 1e-4 in mu.
  *
+ * Both fit the data currently bound to the workspace (chi2_set_data); a new dataset is a new
+ * chi2_set_data followed by the same calls.
+ *
  * Thresholds: limit_threshold(0.90, 1, TWO_SIDED) = 2.7055 (the reference analysis' convention),
  * (0.90, 1, ONE_SIDED) = 1.6424 (the one-sided interval of a parameter at its physical boundary:
  * chi^2_1 quantile at 2 CL - 1), (0.90, 2, TWO_SIDED) = 4.6052.

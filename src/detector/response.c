@@ -13,9 +13,10 @@
  * with dPhi = Phi(z_v) - Phi(z_u), dphi = phi(z_v) - phi(z_u), z = (E - T)/sigma.  Tail
  * probabilities use erfc to avoid cancellation.  Pieces more than 9 sigma from a node are skipped
  * (they contribute < 1e-18 of the node's weight).  The pieces and the resolution are kept in the
- * response so response_column can evaluate the kernel at any T: spectra with steps whose position
- * is only known at run time (kinematic edges of line sources, moving with m4) are folded on the
- * grid's panels clipped at the step (tgrid_clip), which keeps them as accurate as smooth spectra.
+ * response so kernel_column can evaluate the kernel at any T: spectra with steps whose position
+ * is only known at run time (kinematic edges of line sources, moving with m4) are folded with the
+ * grid's Gauss-Legendre rule on the pieces of each panel between the steps (response_fold_steps),
+ * which keeps them as accurate as smooth spectra.
  */
 #include "detector/response.h"
 
@@ -210,21 +211,6 @@ static int fill_nodes(tgrid *g, const card *const *cards, size_t n_cards, const 
   return DIP_SUCCESS;
 }
 
-size_t tgrid_clip(const tgrid *g, double a, double b, double *T, double *w) {
-  a = fmax(a, g->T_lo);
-  b = fmin(b, g->T_hi);
-  size_t n = 0;
-  for (size_t p = 0; p < g->n_panels && a < b; p++) {
-    double lo = fmax(a, g->panel_edges[p]), hi = fmin(b, g->panel_edges[p + 1]);
-    if (hi <= lo)
-      continue;
-    for (size_t i = 0; i < g->n_gl; i++, n++)
-      if (T)
-        panel_node(g, lo, hi, i, &T[n], &w[n]);
-  }
-  return n;
-}
-
 /* sigma >= MIN_SIGMA_KEV at 1000 evenly spaced points of the card's window (used only to name the
  * first problem of a card whose span is also unbounded). */
 static int window_sigma_positive(const card *c) {
@@ -335,7 +321,7 @@ static double piece_integral(const eff_piece *p, double T, double sigma) {
   return fmax(0.0, p->eps_u * dPhi + p->slope * ((T - p->u) * dPhi - sigma * dphi));
 }
 
-/* Copy what response_column needs from the card. */
+/* Copy what kernel_column needs from the card. */
 static int keep_card_model(response *r, const card *c, dip_error *err) {
   r->exposure_t_yr = c->exposure_t_yr;
   r->resolution.res_model = c->res_model;
@@ -346,6 +332,16 @@ static int keep_card_model(response *r, const card *c, dip_error *err) {
   memcpy(r->resolution.res_coef, c->res_coef, c->n_res_coef * sizeof *c->res_coef);
   r->pieces = eff_pieces(c, &r->n_pieces, err);
   return r->pieces ? DIP_SUCCESS : DIP_ENOMEM;
+}
+
+/* The kernel at any true energy T [keV]: col[k] = exposure * int_{bin k} eps(E) G(E; T, sigma(T)) dE
+ * (so R[k][j] = w_j col[k] at T = T_j). */
+static void kernel_column(const response *r, double T, double *col) {
+  double sigma = card_resolution_sigma(&r->resolution, T);
+  for (size_t k = 0; k < r->n_bins; k++)
+    col[k] = 0.0;
+  for (size_t p = 0; p < r->n_pieces; p++)
+    col[r->pieces[p].bin] += r->exposure_t_yr * piece_integral(&r->pieces[p], T, sigma);
 }
 
 int response_init(response *r, const card *c, const tgrid *g, dip_error *err) {
@@ -368,20 +364,12 @@ int response_init(response *r, const card *c, const tgrid *g, dip_error *err) {
       return dip_error_set(err, DIP_EINVAL, "response: card '%s' has sigma = %g at T = %g keV",
                            c->name, sigma, g->T[j]);
     }
-    response_column(r, g->T[j], col);
+    kernel_column(r, g->T[j], col);
     for (size_t k = 0; k < c->n_bins; k++)
       r->R[k * g->n + j] = g->w[j] * col[k];
   }
   free(col);
   return DIP_SUCCESS;
-}
-
-void response_column(const response *r, double T, double *col) {
-  double sigma = card_resolution_sigma(&r->resolution, T);
-  for (size_t k = 0; k < r->n_bins; k++)
-    col[k] = 0.0;
-  for (size_t p = 0; p < r->n_pieces; p++)
-    col[r->pieces[p].bin] += r->exposure_t_yr * piece_integral(&r->pieces[p], T, sigma);
 }
 
 void response_free(response *r) {
@@ -401,4 +389,86 @@ void response_fold(const response *r, const double *dRdT, double *counts) {
       s += row[j] * dRdT[j];
     counts[k] = s;
   }
+}
+
+/* ---------------------------------------------------------------- spectra with steps */
+
+/* Scratch of response_fold_steps: the kernel column, the spectrum at one T, a panel's cut points. */
+typedef struct step_fold {
+  const response *r;
+  const tgrid *g;
+  size_t n_comp;
+  double *col, *values, *cuts;
+} step_fold;
+
+/* Cut points of panel p: its edges and the steps strictly inside, sorted; 1 when no step is. */
+static size_t panel_cuts(const step_fold *f, size_t p, const double *steps, size_t n_steps) {
+  double a = f->g->panel_edges[p], b = f->g->panel_edges[p + 1], *cuts = f->cuts;
+  size_t n_cuts = 0;
+  cuts[n_cuts++] = a;
+  for (size_t q = 0; q < n_steps; q++)
+    if (steps[q] > a && steps[q] < b)
+      cuts[n_cuts++] = steps[q];
+  if (n_cuts == 1)
+    return 1;
+  cuts[n_cuts++] = b;
+  for (size_t u = 1; u < n_cuts; u++) /* insertion sort of a handful of cut points */
+    for (size_t v = u; v > 0 && cuts[v] < cuts[v - 1]; v--) {
+      double t = cuts[v];
+      cuts[v] = cuts[v - 1];
+      cuts[v - 1] = t;
+    }
+  return n_cuts;
+}
+
+/* Take the grid nodes' terms of panel p out of counts. */
+static void panel_nodes_remove(const step_fold *f, size_t p, const double *dRdT, double *counts) {
+  const size_t n_T = f->r->n_T, nb = f->r->n_bins;
+  for (size_t j = p * f->g->n_gl; j < (p + 1) * f->g->n_gl; j++)
+    for (size_t c = 0; c < f->n_comp; c++)
+      for (size_t k = 0; k < nb; k++)
+        counts[c * nb + k] -= f->r->R[k * n_T + j] * dRdT[c * n_T + j];
+}
+
+/* Add the n_gl-point rule on [x0, x1] with the spectrum from fn. */
+static int subinterval_add(const step_fold *f, double x0, double x1, response_spectrum_fn fn,
+                           void *ctx, double *counts, dip_error *err) {
+  const size_t nb = f->r->n_bins;
+  for (size_t q = 0; q < f->g->n_gl; q++) {
+    double T, w;
+    panel_node(f->g, x0, x1, q, &T, &w);
+    DIP_TRY(fn(ctx, T, f->values, err));
+    kernel_column(f->r, T, f->col);
+    for (size_t c = 0; c < f->n_comp; c++)
+      for (size_t k = 0; k < nb; k++)
+        counts[c * nb + k] += w * f->values[c] * f->col[k];
+  }
+  return DIP_SUCCESS;
+}
+
+int response_fold_steps(const response *r, const tgrid *g, size_t n_comp, const double *dRdT,
+                        const double *steps, size_t n_steps, response_spectrum_fn fn, void *ctx,
+                        double *counts, dip_error *err) {
+  if (r->n_T != g->n)
+    return dip_error_set(err, DIP_EINVAL, "response: grid of %zu nodes, response built on %zu",
+                         g->n, r->n_T);
+  for (size_t c = 0; c < n_comp; c++)
+    response_fold(r, dRdT + c * r->n_T, counts + c * r->n_bins);
+  if (n_steps == 0)
+    return DIP_SUCCESS;
+  double *scratch = dip_calloc(r->n_bins + n_comp + n_steps + 2, sizeof *scratch, err);
+  if (!scratch)
+    return DIP_ENOMEM;
+  step_fold f = {r, g, n_comp, scratch, scratch + r->n_bins, scratch + r->n_bins + n_comp};
+  int status = DIP_SUCCESS;
+  for (size_t p = 0; status == DIP_SUCCESS && p < g->n_panels; p++) {
+    size_t n_cuts = panel_cuts(&f, p, steps, n_steps);
+    if (n_cuts == 1)
+      continue;
+    panel_nodes_remove(&f, p, dRdT, counts);
+    for (size_t u = 0; status == DIP_SUCCESS && u + 1 < n_cuts; u++)
+      status = subinterval_add(&f, f.cuts[u], f.cuts[u + 1], fn, ctx, counts, err);
+  }
+  free(scratch);
+  return status;
 }

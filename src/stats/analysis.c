@@ -1,16 +1,19 @@
 /*
- * analysis.c — the physics pipeline behind a work unit (see analysis.h).
+ * analysis.c — the wiring behind a work unit (see analysis.h); the physics lives in the modules.
  *
  * Built once per rank (analysis_init):
  *   solar model -> oscillation tables -> spectrum engine (dR/dT per source)
  *   cards -> one shared true-recoil grid -> a response matrix per card
- *   binned SM counts per (card, source); background components per card with the SM solar-nu part
- *   removed where the card says its background already contains it; the data vector per card
- *   (observed counts, or the Asimov background-only expectation).
+ *   binned SM counts per (card, source); each card's background components with the SM solar-nu
+ *   part removed where the card says they contain it (detector/background.h).
+ * Per entry: its chi^2 problem (templates of its cards), a workspace, a count buffer, and the views
+ *   the dataset provider makes its data from (stats/dataset.h).
  * Per m4 (cached, so the units of one m4 — all couplings and entries — pay once):
- *   unit-coupling signal spectra per (source, flavour) on the grid, folded into counts per card.
+ *   unit-coupling signal spectra per (source, flavour) on the grid, folded into counts per card
+ *   across the kinematic edges of the line sources (response_fold_steps).
  * Per unit: the signal template of the unit's coupling is written into the entry's chi^2 problem,
- * the chi^2 is profiled along the mu axis with warm starts, and the 1-dof limit is root-found.
+ * the dataset (the configured kind) is made and bound to the workspace, the chi^2 is profiled
+ * along the mu axis with warm starts, and the 1-dof limit is root-found.
  */
 #include "stats/analysis.h"
 
@@ -19,21 +22,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detector/background.h"
 #include "detector/card.h"
-#include "stats/chi2.h"
-#include "stats/limit.h"
-#include "physics/oscillation.h"
 #include "detector/response.h"
+#include "physics/constants.h"
+#include "physics/oscillation.h"
 #include "physics/solar.h"
 #include "physics/spectrum.h"
 #include "physics/xsec.h"
-#include "physics/constants.h"
+#include "stats/chi2.h"
+#include "stats/dataset.h"
+#include "stats/limit.h"
 
 typedef struct entry {
   char *name;
   size_t n_cards;
   size_t *cards;               /* indices into an->cards */
   chi2_experiment *exp;        /* [n_cards] */
+  dataset_card *data_cards;    /* [n_cards] what the entry's datasets are made of */
+  double *counts;              /* [sum of the cards' n_bins] the dataset being fitted */
   double *sig;                 /* [n_cards][n_src][max_bins] signal templates of the current unit */
   chi2_problem problem;
   chi2_workspace *ws;
@@ -43,12 +50,9 @@ typedef struct card_model {
   card c;
   response resp;
   double *sm;                  /* [n_src][n_bins] binned SM counts of the included sources */
-  double *bkg;                 /* [n_bkg][n_bins] background components, SM removed where included */
-  double *bkg_sigma;           /* [n_bkg] */
-  double *data;                /* [n_bins] observed or Asimov */
+  background bkg;              /* the card's components, SM removed where included */
   double *sig_flavor;          /* [n_src][N_FLAVORS][n_bins] unit signal for the cached m4 */
   double sig_m4;               /* m4 of sig_flavor (NAN: none) */
-  size_t n_sm_clamped;         /* bins where SM removal would have made a background negative */
 } card_model;
 
 struct analysis {
@@ -109,52 +113,19 @@ static int card_sm_counts(analysis *an, card_model *cm, dip_error *err) {
   return status;
 }
 
-/* Background components; the SM solar-nu part is removed (once, from the first component that
- * declares it included) because the SM is modelled explicitly with its own flux nuisances. */
+/* Background components without the SM part (background.h): the SM removed from a bin is the sum
+ * of the included sources' counts there. */
 static int card_backgrounds(analysis *an, card_model *cm, dip_error *err) {
-  size_t nb = cm->c.n_bins, nk = cm->c.n_bkg;
-  cm->bkg = dip_calloc(nk * nb, sizeof *cm->bkg, err);
-  cm->bkg_sigma = dip_calloc(nk, sizeof *cm->bkg_sigma, err);
-  if (!cm->bkg || !cm->bkg_sigma)
-    return DIP_ENOMEM;
-  int removed = 0;
-  for (size_t j = 0; j < nk; j++) {
-    cm->bkg_sigma[j] = cm->c.bkg[j].sigma_rel;
-    for (size_t k = 0; k < nb; k++) {
-      double b = cm->c.bkg[j].counts[k];
-      if (cm->c.bkg[j].includes_sm && !removed) {
-        double sm_total = 0;
-        for (size_t i = 0; i < an->n_src; i++)
-          sm_total += cm->sm[i * nb + k];
-        b -= sm_total;
-        if (b < 0) {
-          b = 0;
-          cm->n_sm_clamped++;
-        }
-      }
-      cm->bkg[j * nb + k] = b;
-    }
-    if (cm->c.bkg[j].includes_sm)
-      removed = 1;
-  }
-  return DIP_SUCCESS;
-}
-
-/* The data vector: observed counts, or the background-only expectation at nominal nuisances. */
-static int card_data(analysis *an, card_model *cm, dip_error *err) {
   size_t nb = cm->c.n_bins;
-  cm->data = dip_calloc(nb, sizeof *cm->data, err);
-  if (!cm->data)
+  double *sm_total = dip_calloc(nb, sizeof *sm_total, err);
+  if (!sm_total)
     return DIP_ENOMEM;
-  for (size_t k = 0; k < nb; k++) {
-    double expected = 0;
+  for (size_t k = 0; k < nb; k++)
     for (size_t i = 0; i < an->n_src; i++)
-      expected += cm->sm[i * nb + k];
-    for (size_t j = 0; j < cm->c.n_bkg; j++)
-      expected += cm->bkg[j * nb + k];
-    cm->data[k] = an->opt.data == DATA_ASIMOV ? expected : cm->c.observed[k];
-  }
-  return DIP_SUCCESS;
+      sm_total[k] += cm->sm[i * nb + k];
+  int status = background_init(&cm->bkg, &cm->c, sm_total, err);
+  free(sm_total);
+  return status;
 }
 
 static int build_cards(analysis *an, const char *data_dir, const char *const *names, size_t n,
@@ -182,8 +153,6 @@ static int build_cards(analysis *an, const char *data_dir, const char *const *na
       status = card_sm_counts(an, cm, err);
     if (status == DIP_SUCCESS)
       status = card_backgrounds(an, cm, err);
-    if (status == DIP_SUCCESS)
-      status = card_data(an, cm, err);
     if (status == DIP_SUCCESS) {
       cm->sig_flavor = dip_calloc(an->n_src * N_FLAVORS * cm->c.n_bins, sizeof(double), err);
       status = cm->sig_flavor ? DIP_SUCCESS : DIP_ENOMEM;
@@ -223,6 +192,8 @@ static void entry_free(entry *e) {
   free(e->name);
   free(e->cards);
   free(e->exp);
+  free(e->data_cards);
+  free(e->counts);
   free(e->sig);
 }
 
@@ -237,9 +208,7 @@ void analysis_free(analysis *an) {
     response_free(&cm->resp);
     card_free(&cm->c);
     free(cm->sm);
-    free(cm->bkg);
-    free(cm->bkg_sigma);
-    free(cm->data);
+    background_free(&cm->bkg);
     free(cm->sig_flavor);
   }
   free(an->cards);
@@ -254,7 +223,7 @@ void analysis_free(analysis *an) {
 /* ---- entries ------------------------------------------------------------------------------- */
 
 static int entry_build(analysis *an, entry *e, const size_t *idx, size_t n, dip_error *err) {
-  size_t name_len = 1, max_bins = 0;
+  size_t name_len = 1, max_bins = 0, n_counts = 0;
   for (size_t i = 0; i < n; i++) {
     if (idx[i] >= an->n_cards)
       return dip_error_set(err, DIP_EINVAL, "entry refers to card %zu of %zu", idx[i], an->n_cards);
@@ -263,6 +232,7 @@ static int entry_build(analysis *an, entry *e, const size_t *idx, size_t n, dip_
         return dip_error_set(err, DIP_EINVAL, "experiment '%s' appears twice in one joint fit",
                              an->cards[idx[i]].c.name);
     name_len += strlen(an->cards[idx[i]].c.name) + 1;
+    n_counts += an->cards[idx[i]].c.n_bins;
     if (an->cards[idx[i]].c.n_bins > max_bins)
       max_bins = an->cards[idx[i]].c.n_bins;
   }
@@ -270,8 +240,10 @@ static int entry_build(analysis *an, entry *e, const size_t *idx, size_t n, dip_
   e->name = dip_calloc(name_len, 1, err);
   e->cards = dip_calloc(n, sizeof *e->cards, err);
   e->exp = dip_calloc(n, sizeof *e->exp, err);
+  e->data_cards = dip_calloc(n, sizeof *e->data_cards, err);
+  e->counts = dip_calloc(n_counts, sizeof *e->counts, err);
   e->sig = dip_calloc(n * an->n_src * max_bins, sizeof *e->sig, err);
-  if (!e->name || !e->cards || !e->exp || !e->sig)
+  if (!e->name || !e->cards || !e->exp || !e->data_cards || !e->counts || !e->sig)
     return DIP_ENOMEM;
   for (size_t i = 0; i < n; i++) {
     const card_model *cm = &an->cards[idx[i]];
@@ -279,10 +251,12 @@ static int entry_build(analysis *an, entry *e, const size_t *idx, size_t n, dip_
     if (i)
       strcat(e->name, "+");
     strcat(e->name, cm->c.name);
-    e->exp[i] = (chi2_experiment){.n_bins = cm->c.n_bins, .observed = cm->data,
-                                  .n_bkg = cm->c.n_bkg, .bkg = cm->bkg,
-                                  .bkg_sigma = cm->bkg_sigma, .sm = cm->sm,
-                                  .sig = e->sig + i * an->n_src * max_bins};
+    e->exp[i] = (chi2_experiment){.n_bins = cm->c.n_bins, .n_bkg = cm->bkg.n_bkg,
+                                  .bkg = cm->bkg.counts, .bkg_sigma = cm->bkg.sigma,
+                                  .sm = cm->sm, .sig = e->sig + i * an->n_src * max_bins};
+    e->data_cards[i] = (dataset_card){.n_bins = cm->c.n_bins, .n_src = an->n_src,
+                                      .n_bkg = cm->bkg.n_bkg, .observed = cm->c.observed,
+                                      .sm = cm->sm, .bkg = cm->bkg.counts};
   }
   e->problem = (chi2_problem){.n_src = an->n_src, .src_sigma = an->src_sigma, .n_exp = n,
                               .exp = e->exp};
@@ -351,12 +325,8 @@ double analysis_threshold_1dof(const analysis *an) {
 
 /* ---- per m4: signal templates ----------------------------------------------------------------- */
 
-/* A monochromatic line gives a signal that is smooth in T only between its kinematic edges
- * T_min(E, m4) and T_max(E, m4), and zero outside.  A Gauss-Legendre panel of the grid that
- * contains such an edge would integrate the step badly, so for those panels the grid-node
- * contribution is replaced by Gauss-Legendre rules on the sub-intervals between the edges, folded
- * with the response kernel at the new nodes (response_column).  Only the <= 2 panels per line that
- * hold an edge pay this extra cost. */
+/* Kinematic edges [keV] of a source's lines at m4: a line of energy E gives recoils only in
+ * [T_min(E, m4), T_max(E, m4)], so its signal steps there (folded by response_fold_steps). */
 static size_t line_edges_keV(const solar_source *src, double m4, double *edges) {
   size_t n = 0;
   for (size_t q = 0; q < src->n_lines; q++) {
@@ -369,55 +339,18 @@ static size_t line_edges_keV(const solar_source *src, double m4, double *edges) 
   return n;
 }
 
-static int panel_subinterval_add(analysis *an, card_model *cm, size_t i, double m4, double x0,
-                                 double x1, double *col, dip_error *err) {
-  const tgrid *g = &an->grid;
-  size_t nb = cm->c.n_bins, s = an->src_ids[i];
-  double half = 0.5 * (x1 - x0), mid = 0.5 * (x1 + x0);
-  double value[SOLAR_N_SOURCES * N_FLAVORS];
-  for (size_t q = 0; q < g->n_gl; q++) {
-    double T = mid + half * g->gl_x[q], w = half * g->gl_w[q];
-    DIP_TRY(spectrum_signal(&an->sp, m4, 1, &T, value, err));
-    response_column(&cm->resp, T, col);
-    for (int l = 0; l < N_FLAVORS; l++)
-      for (size_t k = 0; k < nb; k++)
-        cm->sig_flavor[(i * N_FLAVORS + l) * nb + k] += w * value[s * N_FLAVORS + l] * col[k];
-  }
-  return DIP_SUCCESS;
-}
+/* One source's unit-coupling signal at m4, per flavour, at any T (a response_spectrum_fn). */
+typedef struct source_signal {
+  const spectrum *sp;
+  double m4;
+  size_t src;
+} source_signal;
 
-static int line_edge_correction(analysis *an, card_model *cm, size_t i, double m4,
-                                dip_error *err) {
-  const tgrid *g = &an->grid;
-  size_t nb = cm->c.n_bins, s = an->src_ids[i];
-  double edges[2 * SOLAR_MAX_LINES], col[1024];
-  size_t n_edges = line_edges_keV(&an->sun.src[s], m4, edges);
-  if (nb > sizeof col / sizeof *col)
-    return dip_error_set(err, DIP_EINVAL, "too many bins (%zu) in %s", nb, cm->c.name);
-  for (size_t p = 0; p < g->n_panels; p++) {
-    double a = g->panel_edges[p], b = g->panel_edges[p + 1], cuts[2 * SOLAR_MAX_LINES + 2];
-    size_t n_cuts = 0;
-    cuts[n_cuts++] = a;
-    for (size_t q = 0; q < n_edges; q++)
-      if (edges[q] > a && edges[q] < b)
-        cuts[n_cuts++] = edges[q];
-    if (n_cuts == 1)
-      continue;
-    cuts[n_cuts++] = b;
-    for (size_t u = 1; u < n_cuts; u++) /* insertion sort of <= 6 cut points */
-      for (size_t v = u; v > 0 && cuts[v] < cuts[v - 1]; v--) {
-        double t = cuts[v];
-        cuts[v] = cuts[v - 1];
-        cuts[v - 1] = t;
-      }
-    for (size_t j = p * g->n_gl; j < (p + 1) * g->n_gl; j++)
-      for (int l = 0; l < N_FLAVORS; l++)
-        for (size_t k = 0; k < nb; k++)
-          cm->sig_flavor[(i * N_FLAVORS + l) * nb + k] -=
-              cm->resp.R[k * g->n + j] * an->spec[(s * N_FLAVORS + l) * g->n + j];
-    for (size_t u = 0; u + 1 < n_cuts; u++)
-      DIP_TRY(panel_subinterval_add(an, cm, i, m4, cuts[u], cuts[u + 1], col, err));
-  }
+static int source_signal_at(void *ctx, double T_keV, double *values, dip_error *err) {
+  const source_signal *a = ctx;
+  double all[SOLAR_N_SOURCES * N_FLAVORS];
+  DIP_TRY(spectrum_signal(a->sp, a->m4, 1, &T_keV, all, err));
+  memcpy(values, all + a->src * N_FLAVORS, N_FLAVORS * sizeof *values);
   return DIP_SUCCESS;
 }
 
@@ -429,13 +362,15 @@ static int card_signal(analysis *an, card_model *cm, double m4, dip_error *err) 
     DIP_TRY(spectrum_signal(&an->sp, m4, n_T, an->grid.T, an->spec, err));
     an->spec_m4 = m4;
   }
-  for (size_t i = 0; i < an->n_src; i++)
-    for (int l = 0; l < N_FLAVORS; l++)
-      response_fold(&cm->resp, an->spec + ((size_t)an->src_ids[i] * N_FLAVORS + l) * n_T,
-                    cm->sig_flavor + (i * N_FLAVORS + l) * nb);
-  for (size_t i = 0; i < an->n_src; i++)
-    if (an->sun.src[an->src_ids[i]].n_lines > 0)
-      DIP_TRY(line_edge_correction(an, cm, i, m4, err));
+  for (size_t i = 0; i < an->n_src; i++) {
+    size_t s = an->src_ids[i];
+    double edges[2 * SOLAR_MAX_LINES];
+    size_t n_edges = line_edges_keV(&an->sun.src[s], m4, edges);
+    source_signal at = {&an->sp, m4, s};
+    DIP_TRY(response_fold_steps(&cm->resp, &an->grid, N_FLAVORS, an->spec + s * N_FLAVORS * n_T,
+                                edges, n_edges, source_signal_at, &at,
+                                cm->sig_flavor + i * N_FLAVORS * nb, err));
+  }
   cm->sig_m4 = m4;
   return DIP_SUCCESS;
 }
@@ -492,6 +427,17 @@ static int entry_set_signal(analysis *an, entry *e, dip_coupling coupling, doubl
   return DIP_SUCCESS;
 }
 
+/* The dataset the options configure (observed or Asimov). */
+static dataset_spec configured_dataset(const analysis *an) {
+  return (dataset_spec){.kind = an->opt.data};
+}
+
+/* Make dataset `spec` of entry e and bind it to the entry's workspace (resets the nuisances). */
+static int entry_set_data(entry *e, const dataset_spec *spec, dip_error *err) {
+  DIP_TRY(dataset_fill(spec, e->data_cards, e->n_cards, e->counts, err));
+  return chi2_set_data(e->ws, e->counts, err);
+}
+
 /* The nuisances at the best fit: a cold re-profile at mu_best (limit_1dof leaves the workspace at
  * whatever mu it evaluated last).  Only the nuisances are kept; chi2_min stays limit_1dof's. */
 static int profile_best_fit(chi2_workspace *ws, double mu_best, unit_summary *summary,
@@ -506,18 +452,12 @@ static int profile_best_fit(chi2_workspace *ws, double mu_best, unit_summary *su
   return DIP_SUCCESS;
 }
 
-int analysis_eval_unit(analysis *an, size_t entry_index, dip_coupling coupling, double m4_MeV,
-                       const double *mu, size_t n_mu, double *chi2, unit_summary *summary,
-                       dip_error *err) {
-  if (entry_index >= an->n_entries)
-    return dip_error_set(err, DIP_EINVAL, "entry %zu out of range", entry_index);
-  if (!(m4_MeV >= 0) || !isfinite(m4_MeV))
-    return dip_error_set(err, DIP_EINVAL, "m4 must be a finite mass >= 0 MeV, got %g", m4_MeV);
-  entry *e = &an->entries[entry_index];
-  memset(summary, 0, sizeof *summary);
-  DIP_TRY(entry_set_signal(an, e, coupling, m4_MeV, &summary->signal_total, err));
+/* The unit whose signal is in e's problem, fitted to dataset `spec`: chi^2 at each mu[i], the 1-dof
+ * limit, the best fit and its nuisances into summary (all but signal_total). */
+static int fit_dataset(analysis *an, entry *e, const dataset_spec *spec, const double *mu,
+                       size_t n_mu, double *chi2, unit_summary *summary, dip_error *err) {
   long profiles0 = chi2_n_profiles(e->ws), fallbacks0 = chi2_n_fallbacks(e->ws);
-  chi2_reset(e->ws);
+  DIP_TRY(entry_set_data(e, spec, err));
   double mu_max = chi2_mu_max(e->ws);
   for (size_t i = 0; i < n_mu; i++) {
     if (mu[i] > mu_max && isfinite(mu[i])) { /* see analysis.h: not profiled, an upper bound */
@@ -527,7 +467,6 @@ int analysis_eval_unit(analysis *an, size_t entry_index, dip_coupling coupling, 
     DIP_TRY(chi2_profile(e->ws, mu[i], &chi2[i], err));
   }
   limit_result lim;
-  chi2_reset(e->ws);
   DIP_TRY(limit_1dof(e->ws, analysis_threshold_1dof(an), &lim, err));
   summary->mu_limit = lim.mu_limit;
   summary->mu_best = lim.mu_best;
@@ -539,6 +478,20 @@ int analysis_eval_unit(analysis *an, size_t entry_index, dip_coupling coupling, 
   return DIP_SUCCESS;
 }
 
+int analysis_eval_unit(analysis *an, size_t entry_index, dip_coupling coupling, double m4_MeV,
+                       const double *mu, size_t n_mu, double *chi2, unit_summary *summary,
+                       dip_error *err) {
+  if (entry_index >= an->n_entries)
+    return dip_error_set(err, DIP_EINVAL, "entry %zu out of range", entry_index);
+  if (!(m4_MeV >= 0) || !isfinite(m4_MeV))
+    return dip_error_set(err, DIP_EINVAL, "m4 must be a finite mass >= 0 MeV, got %g", m4_MeV);
+  entry *e = &an->entries[entry_index];
+  memset(summary, 0, sizeof *summary);
+  DIP_TRY(entry_set_signal(an, e, coupling, m4_MeV, &summary->signal_total, err));
+  dataset_spec data = configured_dataset(an);
+  return fit_dataset(an, e, &data, mu, n_mu, chi2, summary, err);
+}
+
 int analysis_crossing(analysis *an, size_t entry_index, dip_coupling coupling, double m4_MeV,
                       double chi2_ref, double threshold, double mu_from, double *mu_cross,
                       dip_error *err) {
@@ -547,7 +500,8 @@ int analysis_crossing(analysis *an, size_t entry_index, dip_coupling coupling, d
   entry *e = &an->entries[entry_index];
   double total;
   DIP_TRY(entry_set_signal(an, e, coupling, m4_MeV, &total, err));
-  chi2_reset(e->ws);
+  dataset_spec data = configured_dataset(an);
+  DIP_TRY(entry_set_data(e, &data, err));
   return limit_crossing(e->ws, chi2_ref, threshold, mu_from, mu_cross, err);
 }
 
@@ -566,7 +520,6 @@ static int name_lookup(const char *what, const char *const *names, size_t n, con
 }
 
 static const char *const coupling_names[] = {"universal", "e", "mu", "tau"};
-static const char *const data_names[] = {"observed", "asimov"};
 static const char *const electrons_names[] = {"free", "stepping"};
 
 #define DEFINE_NAMES(type, stem, table, what)                                          \
@@ -581,5 +534,4 @@ static const char *const electrons_names[] = {"free", "stepping"};
   }
 
 DEFINE_NAMES(dip_coupling, coupling, coupling_names, "coupling")
-DEFINE_NAMES(data_mode, data_mode, data_names, "data mode")
 DEFINE_NAMES(electrons_model, electrons, electrons_names, "electrons model")

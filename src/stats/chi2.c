@@ -8,6 +8,11 @@
  * z_p = c_p w_p: the scaled gradient and Hessian stay O(1) whatever the signal size, and the scaling
  * is exact, so nominal nuisances reproduce the caller's expected counts bit for bit.
  *
+ * Data.  The counts are not part of the problem: chi2_set_data points the workspace at the
+ * caller's array (all experiments back to back, bin_offset[e] marks experiment e) and resets the
+ * warm start.  They enter only the Poisson sums, the empty-bin check and the self-concordance
+ * factor, all of which are recomputed on every profile, so nothing derived from them is cached.
+ *
  * Solver.  chi^2 is convex in w.  Newton: one pass over the bins gives chi^2, gradient and Hessian
  * (each bin touches only the shared solar columns and its own experiment's backgrounds); a Cholesky
  * solve gives the step; a step that would leave N_k > 0 is cut to 99% of the way to the boundary,
@@ -50,6 +55,8 @@ struct chi2_workspace {
   chi2_experiment *exp; /* shallow copy of the caller's experiment descriptors */
   size_t n_exp, n_src, n_par, n_bins, max_local;
   const double *src_sigma;
+  const double *data;   /* [n_bins] counts of the current dataset (caller's); NULL until set */
+  size_t *bin_offset;   /* [n_exp] start of the experiment's bins in data and empty      */
   size_t *bkg_offset;   /* [n_exp] global index of the experiment's first beta            */
   size_t *coef_offset;  /* [n_exp] start of the experiment's block in coef                */
   size_t *local_to_par; /* [n_exp][max_local] local column -> global nuisance index       */
@@ -85,14 +92,10 @@ static int validate_problem(const chi2_problem *pb, dip_error *err) {
                            pb->src_sigma[s]);
   for (size_t e = 0; e < pb->n_exp; e++) {
     const chi2_experiment *x = &pb->exp[e];
-    if (x->n_bins == 0 || !x->observed)
+    if (x->n_bins == 0)
       return dip_error_set(err, DIP_EINVAL, "chi2: experiment %zu has no bins", e);
     if ((pb->n_src > 0 && (!x->sm || !x->sig)) || (x->n_bkg > 0 && (!x->bkg || !x->bkg_sigma)))
       return dip_error_set(err, DIP_EINVAL, "chi2: experiment %zu: template array missing", e);
-    for (size_t k = 0; k < x->n_bins; k++)
-      if (!(x->observed[k] >= 0.0 && isfinite(x->observed[k])))
-        return dip_error_set(err, DIP_EINVAL, "chi2: experiment %zu bin %zu: observed %g is not >= 0",
-                             e, k, x->observed[k]);
     for (size_t j = 0; j < x->n_bkg; j++)
       if (!(x->bkg_sigma[j] >= 0.0))
         return dip_error_set(err, DIP_EINVAL, "chi2: experiment %zu background %zu: sigma %g is not >= 0",
@@ -107,13 +110,15 @@ static void set_pull(chi2_workspace *ws, size_t p, double sigma) {
 }
 
 static int layout_nuisances(chi2_workspace *ws, dip_error *err) {
-  size_t par = ws->n_src, coef = 0;
+  size_t par = ws->n_src, coef = 0, bin = 0;
   for (size_t e = 0; e < ws->n_exp; e++) {
     size_t n_local = ws->n_src + ws->exp[e].n_bkg;
     ws->bkg_offset[e] = par;
     ws->coef_offset[e] = coef;
+    ws->bin_offset[e] = bin;
     par += ws->exp[e].n_bkg;
     coef += ws->exp[e].n_bins * n_local;
+    bin += ws->exp[e].n_bins;
   }
   ws->n_par = par;
   size_t P = par;
@@ -161,7 +166,9 @@ int chi2_workspace_alloc(chi2_workspace **out, const chi2_problem *pb, dip_error
   ws->exp = dip_calloc(pb->n_exp, sizeof *ws->exp, err);
   ws->bkg_offset = dip_calloc(pb->n_exp, sizeof(size_t), err);
   ws->coef_offset = dip_calloc(pb->n_exp, sizeof(size_t), err);
-  int status = (ws->exp && ws->bkg_offset && ws->coef_offset) ? DIP_SUCCESS : DIP_ENOMEM;
+  ws->bin_offset = dip_calloc(pb->n_exp, sizeof(size_t), err);
+  int status =
+      (ws->exp && ws->bkg_offset && ws->coef_offset && ws->bin_offset) ? DIP_SUCCESS : DIP_ENOMEM;
   if (status == DIP_SUCCESS) {
     memcpy(ws->exp, pb->exp, pb->n_exp * sizeof *ws->exp);
     for (size_t e = 0; e < pb->n_exp; e++) {
@@ -186,6 +193,7 @@ void chi2_workspace_free(chi2_workspace *ws) {
   free(ws->exp);
   free(ws->bkg_offset);
   free(ws->coef_offset);
+  free(ws->bin_offset);
   free(ws->local_to_par);
   free(ws->coef);
   free(ws->empty);
@@ -216,6 +224,21 @@ void chi2_reset(chi2_workspace *ws) {
   ws->n_solutions = 0;
 }
 
+int chi2_set_data(chi2_workspace *ws, const double *counts, dip_error *err) {
+  ws->data = NULL;
+  chi2_reset(ws);
+  for (size_t e = 0; e < ws->n_exp; e++)
+    for (size_t k = 0; k < ws->exp[e].n_bins; k++) {
+      double n = counts[ws->bin_offset[e] + k];
+      if (!(n >= 0.0 && isfinite(n)))
+        return dip_error_set(err, DIP_EINVAL, "chi2: experiment %zu bin %zu: count %g is not >= 0",
+                             e, k, n);
+    }
+  ws->data = counts;
+  return DIP_SUCCESS;
+}
+
+size_t chi2_n_bins(const chi2_workspace *ws) { return ws->n_bins; }
 size_t chi2_n_nuisances(const chi2_workspace *ws) { return ws->n_par; }
 const double *chi2_nuisances(const chi2_workspace *ws) { return ws->theta; }
 long chi2_n_profiles(const chi2_workspace *ws) { return ws->n_profiles; }
@@ -307,12 +330,12 @@ static int scale_columns(chi2_workspace *ws, dip_error *err) {
         any |= row[q] > 0.0;
       }
       ws->empty[bin] = !any;
-      if (ws->exp[e].observed[k] > 0.0)
-        smallest_count = fmin(smallest_count, ws->exp[e].observed[k]);
-      if (!any && ws->exp[e].observed[k] > 0.0)
+      if (ws->data[bin] > 0.0)
+        smallest_count = fmin(smallest_count, ws->data[bin]);
+      if (!any && ws->data[bin] > 0.0)
         return dip_error_set(err, DIP_EINVAL,
                              "chi2: experiment %zu bin %zu: %g events observed where the model "
-                             "predicts none", e, k, ws->exp[e].observed[k]);
+                             "predicts none", e, k, ws->data[bin]);
     }
   }
   ws->concordance = 1.0 / smallest_count;
@@ -357,7 +380,7 @@ static void add_pulls(const chi2_workspace *ws, const double *z, double *chi2, d
 static double experiment_sum(chi2_workspace *ws, size_t e, const unsigned char *empty,
                              int want_derivatives) {
   const size_t K = ws->exp[e].n_bins, L = ws->n_src + ws->exp[e].n_bkg;
-  const double *row = ws->coef + ws->coef_offset[e], *observed = ws->exp[e].observed;
+  const double *row = ws->coef + ws->coef_offset[e], *observed = ws->data + ws->bin_offset[e];
   const double *zl = ws->z_local;
   double *g = ws->g_local, *h = ws->h_local, sum = 0.0;
   if (want_derivatives) {
@@ -659,6 +682,8 @@ static void store_solution(chi2_workspace *ws, double x) {
 }
 
 int chi2_profile(chi2_workspace *ws, double mu, double *chi2, dip_error *err) {
+  if (!ws->data)
+    return dip_error_set(err, DIP_EINVAL, "chi2: no data set (chi2_set_data)");
   DIP_TRY(fill_columns(ws, mu, err));
   double value = start_point(ws, mu * mu);
   ws->n_profiles++;
@@ -689,7 +714,7 @@ int chi2_profile_slope(chi2_workspace *ws, double mu, double *chi2, double *dchi
         N += row[q] * ws->z[map[q]];
       for (size_t s = 0; s < ws->n_src; s++)
         dN += ws->w[s] * x->sig[s * K + k];
-      slope += dN * (1.0 - x->observed[k] / N);
+      slope += dN * (1.0 - ws->data[bin] / N);
     }
   }
   *dchi2_dmu2 = 2.0 * slope;
@@ -715,12 +740,13 @@ static double expected_bin(const chi2_workspace *ws, size_t e, size_t k, double 
 }
 
 double chi2_fixed(const chi2_workspace *ws, double mu, const double *nuisances) {
-  if (!(mu >= 0.0 && isfinite(mu)))
+  if (!(mu >= 0.0 && isfinite(mu)) || !ws->data)
     return INFINITY;
   double sum = 0.0;
   for (size_t e = 0; e < ws->n_exp; e++)
     for (size_t k = 0; k < ws->exp[e].n_bins; k++) {
-      double N = expected_bin(ws, e, k, mu * mu, nuisances), n = ws->exp[e].observed[k];
+      double N = expected_bin(ws, e, k, mu * mu, nuisances);
+      double n = ws->data[ws->bin_offset[e] + k];
       if (n == 0.0 && N == 0.0)
         continue;
       if (!(N > 0.0) || !isfinite(N))

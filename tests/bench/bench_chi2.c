@@ -18,11 +18,14 @@ static double now(void) {
 }
 
 /* Walk 200 mu points from 0 to 3x the 1-dof limit, repeatedly, for `seconds`. */
-static int run_case(const char *label, const chi2_problem *pb, double seconds) {
+static int run_case(const char *label, const chi2_problem *pb, const double *counts,
+                    double seconds) {
   chi2_workspace *ws;
   dip_error err;
-  if (chi2_workspace_alloc(&ws, pb, &err) != DIP_SUCCESS) {
+  if (chi2_workspace_alloc(&ws, pb, &err) != DIP_SUCCESS ||
+      chi2_set_data(ws, counts, &err) != DIP_SUCCESS) {
     fprintf(stderr, "bench_chi2: %s\n", err.msg);
+    chi2_workspace_free(ws);
     return 1;
   }
   limit_result r;
@@ -65,8 +68,10 @@ int main(int argc, char **argv) {
   chi2_experiment ea = toy_experiment(&a), eb = toy_experiment(&b), joint[2] = {eb, toy_experiment(&c)};
   chi2_problem pa = {8, toy_src_sigma, 1, &ea}, pb = {8, toy_src_sigma, 1, &eb},
                pj = {8, toy_src_sigma, 2, joint};
-  int status = run_case("30 bins, 8 sources, 1 background", &pa, seconds);
-  status |= run_case("30 bins, 8 sources, 2 backgrounds", &pb, seconds);
-  status |= run_case("joint 2 x (30 bins, 2 backgrounds)", &pj, seconds);
+  double joint_counts[60];
+  toy_joint_counts((const toy *[]){&b, &c}, 2, joint_counts);
+  int status = run_case("30 bins, 8 sources, 1 background", &pa, a.observed, seconds);
+  status |= run_case("30 bins, 8 sources, 2 backgrounds", &pb, b.observed, seconds);
+  status |= run_case("joint 2 x (30 bins, 2 backgrounds)", &pj, joint_counts, seconds);
   return status;
 }

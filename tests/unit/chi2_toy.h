@@ -6,12 +6,15 @@
  * background components, SM templates of a few counts per bin, and signal templates of ~1e22
  * counts per mu_B^2 falling like 1/bin (so a limit lands near mu ~ 1e-11 mu_B).  The numbers are
  * made up; only their scales and the structure matter.  Everything scales with `exposure`.
+ * A toy's `observed` array is its data set: bind it with chi2_set_data (toy_joint_counts lays out
+ * the counts of a joint fit).
  */
 #ifndef DIPSCAN_CHI2_TOY_H
 #define DIPSCAN_CHI2_TOY_H
 
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "stats/chi2.h"
 
@@ -79,8 +82,19 @@ static inline void toy_observe(toy *t, double mu_true, double fluct, int integer
 }
 
 static inline chi2_experiment toy_experiment(const toy *t) {
-  chi2_experiment e = {t->n_bins, t->observed, t->n_bkg, t->bkg, t->bkg_sigma, t->sm, t->sig};
+  chi2_experiment e = {t->n_bins, t->n_bkg, t->bkg, t->bkg_sigma, t->sm, t->sig};
   return e;
+}
+
+/* The observed counts of toys[0..n) back to back into out (the chi2_set_data layout of a joint
+ * fit of those toys); returns the number of counts written. */
+static inline size_t toy_joint_counts(const toy *const *toys, size_t n, double *out) {
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    memcpy(out + m, toys[i]->observed, toys[i]->n_bins * sizeof *out);
+    m += toys[i]->n_bins;
+  }
+  return m;
 }
 
 #endif /* DIPSCAN_CHI2_TOY_H */

@@ -1,12 +1,14 @@
 /*
  * test_chi2.c — the profiled Poisson chi^2: exact values, agreement with a brute-force minimisation
- * over the nuisances, analytic profiles, empty bins, joint fits, scaling and robustness.
+ * over the nuisances, analytic profiles, empty bins, joint fits, scaling and robustness, and the
+ * data bound per evaluation (chi2_set_data): alternating datasets on one workspace changes nothing.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "stats/chi2.h"
+#include "stats/limit.h"
 #include "chi2_toy.h"
 #include "test.h"
 
@@ -24,7 +26,9 @@ static void test_asimov_zero(void) {
   chi2_workspace *ws;
   dip_error err;
   test_true(chi2_workspace_alloc(&ws, &pb, &err) == DIP_SUCCESS, "alloc");
-  test_true(chi2_expected(ws, 0, 0.0, NULL, t.observed, &err) == DIP_SUCCESS, "asimov data");
+  test_true(chi2_expected(ws, 0, 0.0, NULL, t.observed, &err) == DIP_SUCCESS &&
+                chi2_set_data(ws, t.observed, &err) == DIP_SUCCESS,
+            "asimov data");
   test_true(chi2_fixed(ws, 0.0, NULL) == 0.0, "asimov: unprofiled chi2 == 0 exactly");
   double chi2 = -1.0;
   test_true(chi2_profile(ws, 0.0, &chi2, &err) == DIP_SUCCESS && chi2 == 0.0,
@@ -75,6 +79,7 @@ static void check_against_brute_force(const char *label, double *observed, size_
   chi2_workspace *ws;
   dip_error err;
   chi2_workspace_alloc(&ws, &pb, &err);
+  chi2_set_data(ws, t.observed, &err);
   double chi2, best[3];
   int ok = chi2_profile(ws, mu, &chi2, &err) == DIP_SUCCESS;
   double brute = brute_force_min(ws, mu, 3, best);
@@ -125,6 +130,7 @@ static void test_free_background(void) {
   chi2_workspace *ws;
   dip_error err;
   chi2_workspace_alloc(&ws, &pb, &err);
+  chi2_set_data(ws, t.observed, &err);
   double chi2;
   chi2_profile(ws, 0.0, &chi2, &err);
   test_rel(chi2, want, 1e-10, "free background: chi2 equals the analytic profile");
@@ -143,6 +149,7 @@ static void test_empty_data_boundary(void) {
   chi2_workspace *ws;
   dip_error err;
   chi2_workspace_alloc(&ws, &pb, &err);
+  chi2_set_data(ws, t.observed, &err);
   double chi2 = NAN;
   int status = chi2_profile(ws, 0.0, &chi2, &err);
   test_true(status == DIP_SUCCESS && chi2 >= 0.0 && chi2 < 1e-8,
@@ -174,6 +181,10 @@ static void test_joint_halves(void) {
     dip_error err;
     chi2_workspace_alloc(&ws1, &pb1, &err);
     chi2_workspace_alloc(&ws2, &pb2, &err);
+    double halves[60];
+    toy_joint_counts((const toy *[]){&half, &half}, 2, halves);
+    chi2_set_data(ws1, full.observed, &err);
+    chi2_set_data(ws2, halves, &err);
     test_true(chi2_n_nuisances(ws2) == 12, "joint: 8 shared + 2 x 2 separate nuisances");
     double worst = 0.0;
     for (double mu = 0.0; mu <= 4e-11; mu += 2e-12) {
@@ -199,6 +210,7 @@ static void test_signal_rescaling(void) {
   chi2_workspace *ws;
   dip_error err;
   chi2_workspace_alloc(&ws, &pb, &err);
+  chi2_set_data(ws, t.observed, &err);
   double before[5], worst = 0.0;
   for (int i = 0; i < 5; i++)
     chi2_profile(ws, 2e-12 * (i + 1) * 2.0, &before[i], &err);
@@ -223,6 +235,7 @@ static void test_warm_start(void) {
   chi2_workspace *ws;
   dip_error err;
   chi2_workspace_alloc(&ws, &pb, &err);
+  chi2_set_data(ws, t.observed, &err);
   double worst = 0.0;
   for (int i = 0; i <= 200; i++) {
     double mu = 1e-13 * i * i / 4.0, warm, cold;
@@ -248,6 +261,7 @@ static void test_extreme_mu(void) {
   chi2_workspace *ws;
   dip_error err;
   chi2_workspace_alloc(&ws, &pb, &err);
+  chi2_set_data(ws, t.observed, &err);
   const double mus[] = {0.0, 1e-300, 1e-30, 1e-15, 1e-11, 1e-8, 1e-7, 1e-6, 1e-5, 1.0, 1e10,
                         1e38, 1e60, 1e200, INFINITY, NAN, -1e-11, 1e-11};
   double mu_max = chi2_mu_max(ws);
@@ -286,15 +300,21 @@ static void test_invalid_input(void) {
   chi2_workspace *ws = NULL;
   dip_error err;
   test_true(chi2_workspace_alloc(&ws, &pb, &err) == DIP_EINVAL && ws == NULL, "NaN sigma rejected");
-  t.observed[2] = -1.0;
   chi2_problem pb2 = {1, toy_src_sigma, 1, &e};
-  test_true(chi2_workspace_alloc(&ws, &pb2, &err) == DIP_EINVAL, "negative observed rejected");
+  chi2_workspace_alloc(&ws, &pb2, &err);
+  double chi2 = 0.0;
+  test_true(chi2_profile(ws, 0.0, &chi2, &err) == DIP_EINVAL && isinf(chi2_fixed(ws, 0.0, NULL)),
+            "no data set: chi2_profile EINVAL, chi2_fixed +inf");
+  t.observed[2] = -1.0;
+  test_true(chi2_set_data(ws, t.observed, &err) == DIP_EINVAL, "negative count rejected");
+  test_true(chi2_profile(ws, 0.0, &chi2, &err) == DIP_EINVAL, "rejected counts leave no data set");
+  t.observed[2] = NAN;
+  test_true(chi2_set_data(ws, t.observed, &err) == DIP_EINVAL, "NaN count rejected");
   t.observed[2] = 3.0;
   t.sm[2] = 0.0;
   t.bkg[2] = 0.0;
   t.sig[2] = 0.0;
-  chi2_workspace_alloc(&ws, &pb2, &err);
-  double chi2 = 0.0;
+  chi2_set_data(ws, t.observed, &err);
   test_true(chi2_profile(ws, 0.0, &chi2, &err) == DIP_EINVAL,
             "events in a bin the model cannot populate: EINVAL");
   t.observed[2] = 0.0;
@@ -316,11 +336,71 @@ static void test_fixed_nuisance(void) {
   chi2_workspace *ws;
   dip_error err;
   chi2_workspace_alloc(&ws, &pb, &err);
+  chi2_set_data(ws, t.observed, &err);
   double chi2;
   chi2_profile(ws, 1e-11, &chi2, &err);
   test_true(chi2_nuisances(ws)[3] == 0.0 && chi2_nuisances(ws)[0] != 0.0,
             "sigma = 0 keeps its nuisance at 0, the others move");
   chi2_workspace_free(ws);
+}
+
+/* A mu walk and the 1-dof limit on a workspace just given its data (chi2_set_data). */
+typedef struct walk {
+  double chi2[40], nuisances[10];
+  limit_result lim;
+} walk;
+
+static int walk_dataset(chi2_workspace *ws, const double *counts, walk *w) {
+  dip_error err;
+  int status = chi2_set_data(ws, counts, &err);
+  for (int i = 0; status == DIP_SUCCESS && i < 40; i++)
+    status = chi2_profile(ws, 1e-12 * i, &w->chi2[i], &err);
+  memcpy(w->nuisances, chi2_nuisances(ws), sizeof w->nuisances);
+  if (status == DIP_SUCCESS)
+    status = limit_1dof(ws, limit_threshold(0.90, 1, THRESHOLD_TWO_SIDED), &w->lim, &err);
+  return status;
+}
+
+/* Two datasets alternated on one workspace give bitwise the results of a workspace per dataset:
+ * chi2_set_data drops the warm start of the other data, so a buffer refilled per dataset (as toys
+ * will be) behaves like a fresh workspace. */
+static void test_datasets_alternated(void) {
+  toy t;
+  toy_fill(&t, 30, 8, 2, 1.0);
+  double excess[30], deficit[30];
+  toy_observe(&t, 6e-12, 1.0, 1);
+  memcpy(excess, t.observed, sizeof excess);
+  toy_observe(&t, 0.0, -1.5, 1);
+  memcpy(deficit, t.observed, sizeof deficit);
+  chi2_experiment e = toy_experiment(&t);
+  chi2_problem pb = single_problem(&e, 8);
+  chi2_workspace *shared, *only_excess, *only_deficit;
+  dip_error err;
+  chi2_workspace_alloc(&shared, &pb, &err);
+  chi2_workspace_alloc(&only_excess, &pb, &err);
+  chi2_workspace_alloc(&only_deficit, &pb, &err);
+  static walk alone[2], mixed[3][2];
+  int ok = walk_dataset(only_excess, excess, &alone[0]) == DIP_SUCCESS &&
+           walk_dataset(only_deficit, deficit, &alone[1]) == DIP_SUCCESS;
+  for (int round = 0; ok && round < 3; round++)
+    ok = walk_dataset(shared, excess, &mixed[round][0]) == DIP_SUCCESS &&
+         walk_dataset(shared, deficit, &mixed[round][1]) == DIP_SUCCESS;
+  int same = ok;
+  for (int round = 0; round < 3; round++)
+    same &= memcmp(&mixed[round][0], &alone[0], sizeof(walk)) == 0 &&
+            memcmp(&mixed[round][1], &alone[1], sizeof(walk)) == 0;
+  test_true(ok && alone[0].lim.mu_best > 0.0 && alone[1].lim.mu_best == 0.0,
+            "datasets: an excess fits mu > 0, a deficit mu = 0");
+  test_true(same, "datasets alternated on one workspace: chi2 walk, nuisances and limit bitwise "
+                  "equal to one workspace per dataset");
+  walk again;
+  memcpy(excess, deficit, sizeof excess);
+  ok = walk_dataset(shared, excess, &again) == DIP_SUCCESS;
+  test_true(ok && memcmp(&again, &alone[1], sizeof again) == 0,
+            "datasets: a count buffer refilled with other data gives that data's results");
+  chi2_workspace_free(shared);
+  chi2_workspace_free(only_excess);
+  chi2_workspace_free(only_deficit);
 }
 
 int main(void) {
@@ -336,5 +416,6 @@ int main(void) {
   test_extreme_mu();
   test_invalid_input();
   test_fixed_nuisance();
+  test_datasets_alternated();
   return test_summary();
 }

@@ -33,12 +33,13 @@ static void test_thresholds(void) {
  * y = -W_{-1}(-exp(-1 - c)); for n = 0, chi2 = 2N and mu = sqrt(thr / (2 s)). */
 static void check_one_bin(double n, double b, double s, const char *label) {
   double observed[1] = {n}, bkg[1] = {b}, bkg_sigma[1] = {0.0}, sm[1] = {0.0}, sig[1] = {s};
-  chi2_experiment e = {1, observed, 1, bkg, bkg_sigma, sm, sig};
+  chi2_experiment e = {1, 1, bkg, bkg_sigma, sm, sig};
   double src_sigma[1] = {0.0};
   chi2_problem pb = {1, src_sigma, 1, &e};
   chi2_workspace *ws;
   dip_error err;
   chi2_workspace_alloc(&ws, &pb, &err);
+  chi2_set_data(ws, observed, &err);
   double thr = limit_threshold(0.90, 1, THRESHOLD_TWO_SIDED), want_limit, want_best;
   if (n == 0.0) {
     want_best = 0.0;
@@ -76,7 +77,10 @@ static chi2_workspace *toy_workspace(toy *t, chi2_experiment *e, chi2_problem *p
   *pb = p;
   chi2_workspace *ws;
   dip_error err;
-  return chi2_workspace_alloc(&ws, pb, &err) == DIP_SUCCESS ? ws : NULL;
+  if (chi2_workspace_alloc(&ws, pb, &err) != DIP_SUCCESS)
+    return NULL;
+  chi2_set_data(ws, t->observed, &err);
+  return ws;
 }
 
 /* Realistic toy with an excess: consistency of best fit and limit, monotone Delta chi^2 above it,
@@ -143,6 +147,9 @@ static void test_joint(void) {
   chi2_problem pj = {8, toy_src_sigma, 2, both};
   dip_error err;
   chi2_workspace_alloc(&wj, &pj, &err);
+  double joint_counts[50];
+  toy_joint_counts((const toy *[]){&a, &b}, 2, joint_counts);
+  chi2_set_data(wj, joint_counts, &err);
   double thr = limit_threshold(0.90, 1, THRESHOLD_TWO_SIDED);
   limit_result ra, rb, rj;
   limit_1dof(wa, thr, &ra, &err);
@@ -203,9 +210,10 @@ static void test_no_signal(void) {
   /* Free solar normalisation and a signal with exactly the SM shape: absorbed at any mu. */
   double observed[3] = {10, 20, 30}, sm[3] = {10, 20, 30}, sig[3] = {1e22, 2e22, 3e22};
   double free_sigma[1] = {INFINITY};
-  chi2_experiment e1 = {3, observed, 0, NULL, NULL, sm, sig};
+  chi2_experiment e1 = {3, 0, NULL, NULL, sm, sig};
   chi2_problem p1 = {1, free_sigma, 1, &e1};
   chi2_workspace_alloc(&ws, &p1, &err);
+  chi2_set_data(ws, observed, &err);
   int status = limit_1dof(ws, 2.705543454, &r, &err);
   test_true(status == DIP_SUCCESS && isinf(r.mu_limit) && !isnan(r.mu_best),
             "signal absorbed by a free normalisation: mu_limit = +inf up to chi2_mu_max");

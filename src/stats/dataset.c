@@ -1,0 +1,50 @@
+/*
+ * dataset.c — observed and Asimov datasets of an entry (see dataset.h).
+ */
+#include "stats/dataset.h"
+
+#include <string.h>
+
+static const char *const data_mode_names[] = {"observed", "asimov"};
+#define N_DATA_MODES (sizeof data_mode_names / sizeof *data_mode_names)
+
+/* Background-only expectation at nominal nuisances, bin by bin. */
+static void asimov_counts(const dataset_card *c, double *out) {
+  for (size_t k = 0; k < c->n_bins; k++) {
+    double expected = 0;
+    for (size_t i = 0; i < c->n_src; i++)
+      expected += c->sm[i * c->n_bins + k];
+    for (size_t j = 0; j < c->n_bkg; j++)
+      expected += c->bkg[j * c->n_bins + k];
+    out[k] = expected;
+  }
+}
+
+int dataset_fill(const dataset_spec *spec, const dataset_card *cards, size_t n_cards,
+                 double *counts, dip_error *err) {
+  if ((size_t)spec->kind >= N_DATA_MODES)
+    return dip_error_set(err, DIP_EINVAL, "dataset: unknown kind %d", (int)spec->kind);
+  for (size_t i = 0; i < n_cards; i++) {
+    if (spec->kind == DATA_ASIMOV)
+      asimov_counts(&cards[i], counts);
+    else
+      memcpy(counts, cards[i].observed, cards[i].n_bins * sizeof *counts);
+    counts += cards[i].n_bins;
+  }
+  return DIP_SUCCESS;
+}
+
+int data_mode_from_name(const char *name, data_mode *out, dip_error *err) {
+  for (size_t i = 0; i < N_DATA_MODES; i++)
+    if (!strcmp(name, data_mode_names[i])) {
+      *out = (data_mode)i;
+      return DIP_SUCCESS;
+    }
+  char list[64];
+  dip_join(data_mode_names, N_DATA_MODES, list, sizeof list);
+  return dip_error_set(err, DIP_EINVAL, "unknown data mode '%s' (allowed: %s)", name, list);
+}
+
+const char *data_mode_name(data_mode d) {
+  return (size_t)d < N_DATA_MODES ? data_mode_names[d] : "?";
+}
