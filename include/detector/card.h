@@ -26,7 +26,6 @@
 
 #include "util/common.h"
 
-typedef enum { CARD_TARGET_XENON = 0, CARD_N_TARGETS = 1 } card_target;
 
 /* Resolution models, sigma and E in keV:
  *   CARD_RES_SQRT_LINEAR  sigma = a sqrt(E) + b E
@@ -49,7 +48,6 @@ typedef struct card_background {
 typedef struct card {
   char *name, *path, *citation, *title;
   char checksum[17];         /* dip_hash_hex of the card file's bytes */
-  card_target target;
   double exposure_t_yr;
   int exposure_to_check;     /* 1 when the card marks the exposure as not yet verified */
   size_t n_bins;             /* selected bins */

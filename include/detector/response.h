@@ -29,6 +29,7 @@
 #include <stddef.h>
 
 #include "detector/card.h"
+#include "physics/electrons.h"
 #include "util/common.h"
 
 typedef struct tgrid {
@@ -41,19 +42,18 @@ typedef struct tgrid {
   double *gl_x, *gl_w;/* [n_gl] the Gauss-Legendre rule on [-1, 1] */
 } tgrid;
 
+#define TGRID_MAX_BREAKS ELECTRONS_MAX_EDGES
 typedef struct tgrid_options {
   double n_sigma;      /* coverage beyond each card's window in resolution widths (default 6) */
   double panel_sigma;  /* panel width in units of the smallest card sigma(T) (default 1.5) */
   size_t n_gl;         /* Gauss-Legendre nodes per panel (default 6) */
   double T_floor;      /* smallest T covered [keV] (default 0.01; T must stay > 0) */
-  const double *breaks;/* breakpoints [keV]; default: xenon shell edges (tgrid_xenon_edges) */
+  double breaks[TGRID_MAX_BREAKS]; /* breakpoints [keV]; default: electrons_xenon_edges */
   size_t n_breaks;
 } tgrid_options;
 
 void tgrid_options_default(tgrid_options *opt);
 
-/* The default breakpoints: xenon shell binding energies [keV], sorted; *n receives the count. */
-const double *tgrid_xenon_edges(size_t *n);
 
 /* One grid for all cards of a run (default options). */
 int tgrid_init(tgrid *g, const card *const *cards, size_t n_cards, dip_error *err);

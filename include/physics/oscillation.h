@@ -48,5 +48,6 @@ double osc_pee_exact(const oscillation *osc, const solar_model *sun, solar_sourc
 
 int osc_split_from_name(const char *name, osc_split *out, dip_error *err);
 const char *osc_split_name(osc_split split);
+extern const dip_names osc_split_names; /* "simple", "full" */
 
 #endif /* DIPSCAN_OSCILLATION_H */

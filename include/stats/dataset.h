@@ -45,6 +45,7 @@ int dataset_fill(const dataset_spec *spec, const dataset_card *cards, size_t n_c
 
 /* "observed" / "asimov" <-> data_mode (the error lists the allowed names). */
 int data_mode_from_name(const char *name, data_mode *out, dip_error *err);
+extern const dip_names data_mode_names; /* "observed", "asimov" */
 const char *data_mode_name(data_mode d);
 
 #endif /* DIPSCAN_DATASET_H */

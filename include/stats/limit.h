@@ -30,6 +30,7 @@ double limit_threshold(double cl, int dof, threshold_kind kind);
 /* "two-sided" / "one-sided" <-> enum (the error lists the allowed names). */
 int threshold_from_name(const char *name, threshold_kind *out, dip_error *err);
 const char *threshold_name(threshold_kind t);
+extern const dip_names threshold_names; /* "two-sided", "one-sided" */
 
 typedef struct limit_result {
   double mu_best;   /* best-fit mu >= 0 [mu_B]                                           */

@@ -68,22 +68,20 @@ static int parse_rates(int argc, char **argv, rates_args *a, analysis_options *o
 
 static void print_rates(const card *c, const double *sm, const double *sig, const double *bkg,
                         double mu) {
-  double tot[4] = {0, 0, 0, 0};
+  double sm_total = 0, signal_total = 0;
   printf("bin_lo_keV,bin_hi_keV,observed,background,sm_solar_nu,signal\n");
   for (size_t k = 0; k < c->n_bins; k++) {
     double s = mu * mu * sig[k];
     printf("%g,%g,%.10g,%.10g,%.10g,%.10g\n", c->edges[k], c->edges[k + 1], c->observed[k],
            bkg[k], sm[k], s);
-    tot[0] += c->observed[k];
-    tot[1] += bkg[k];
-    tot[2] += sm[k];
-    tot[3] += s;
+    sm_total += sm[k];
+    signal_total += s;
   }
   fprintf(stderr,
           "# %s, %g-%g keV, %g t*yr: observed %.6g, background %.6g, SM solar nu %.6g, "
           "signal %.6g\n",
-          c->name, c->edges[0], c->edges[c->n_bins], c->exposure_t_yr, tot[0], tot[1], tot[2],
-          tot[3]);
+          c->name, c->edges[0], c->edges[c->n_bins], c->exposure_t_yr, card_total_observed(c),
+          card_total_background(c), sm_total, signal_total);
 }
 
 /* The card's flags and the collaboration's SM count against ours (bins inside its quoted window). */

@@ -329,8 +329,8 @@ static int read_card(const parser *p) {
   DIP_TRY(copy_string(p, root, "citation", 1, &p->c->citation));
   DIP_TRY(yamlx_opt_string(doc, root, "notes", &notes, p->err));
   DIP_TRY(yamlx_require(doc, root, "target", &node, p->err));
+  /* The physics models xenon only (electrons, atoms per tonne): any other target is refused. */
   DIP_TRY(yamlx_to_enum(doc, node, "target", TARGET_NAMES, ARRAY_LEN(TARGET_NAMES), &target, p->err));
-  p->c->target = (card_target)target;
   DIP_TRY(read_exposure(p, root));
   DIP_TRY(read_bins(p, root));
   DIP_TRY(read_observed(p, root));

@@ -34,26 +34,12 @@
  * absurdly wide for its resolution, refused instead of looping for ever. */
 #define MAX_PANELS 100000
 
-/* Xenon shell edges [keV], sorted.  Binding energies of the RRPA calculation (Chen et al.,
- * arXiv:1610.04177, as tabulated in SNuDD binding_energies/binding_xenon.csv: 4s ... 1s) and the
- * experimental M1, L3, L2, L1 and K edges quoted in the project's physics brief / PROVENANCE §5
- * (1.1487, 4.7856, 5.1071, 5.4528, 34.561).  Either set can be used by the stepping approximation,
- * so the grid has breakpoints at both. */
-static const double XENON_EDGES_KEV[] = {0.2294, 0.6499, 0.7081, 0.9612, 1.0248, 1.1487,
-                                         1.1705, 4.7856, 4.8356, 5.1071, 5.1615, 5.4528,
-                                         5.5098, 34.561, 34.759};
-
-const double *tgrid_xenon_edges(size_t *n) {
-  *n = sizeof XENON_EDGES_KEV / sizeof XENON_EDGES_KEV[0];
-  return XENON_EDGES_KEV;
-}
-
 void tgrid_options_default(tgrid_options *opt) {
   opt->n_sigma = 6.0;
   opt->panel_sigma = 1.5;
   opt->n_gl = 6;
   opt->T_floor = 0.01;
-  opt->breaks = tgrid_xenon_edges(&opt->n_breaks);
+  opt->n_breaks = electrons_xenon_edges(opt->breaks, TGRID_MAX_BREAKS);
 }
 
 /* ---------------------------------------------------------------- grid */

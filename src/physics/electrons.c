@@ -27,6 +27,26 @@ static const xe_shell XE_SHELLS[] = {
     {"1s", 34.759, 2},
 };
 
+/* Measured xenon M1, L3, L2, L1 and K absorption edges [keV] (X-ray data compilations; docs/physics.md
+ * §4), kept as quadrature breakpoints next to the RRPA values above. */
+static const double XE_EDGES_MEASURED_KEV[] = {1.1487, 4.7856, 5.1071, 5.4528, 34.561};
+/* Subshells bound by less than this (5p, 5s, 4d, 4p) are not breakpoints: their steps lie below the
+ * 0.2 keV where the grids of the shipped cards start resolving structure. */
+#define EDGE_MIN_BINDING_KEV 0.2
+
+size_t electrons_xenon_edges(double *keV, size_t cap) {
+  const size_t n_shells = sizeof XE_SHELLS / sizeof *XE_SHELLS;
+  const size_t n_measured = sizeof XE_EDGES_MEASURED_KEV / sizeof *XE_EDGES_MEASURED_KEV;
+  size_t n = 0, i = 0, j = 0;
+  while (i < n_shells && XE_SHELLS[i].binding_keV < EDGE_MIN_BINDING_KEV)
+    i++;
+  while ((i < n_shells || j < n_measured) && n < cap) /* merge two increasing lists */
+    keV[n++] = j >= n_measured || (i < n_shells && XE_SHELLS[i].binding_keV < XE_EDGES_MEASURED_KEV[j])
+                   ? XE_SHELLS[i++].binding_keV
+                   : XE_EDGES_MEASURED_KEV[j++];
+  return n;
+}
+
 double electrons_per_atom(electrons_model model, double T_keV) {
   if (model == ELECTRONS_FREE)
     return DIP_XE_Z;

@@ -39,7 +39,7 @@ typedef struct osc_mixing {
 } osc_mixing;
 
 static const char *const split_names[] = {"simple", "full"};
-static const dip_names osc_split_names = DIP_NAMES("flavour split", split_names);
+const dip_names osc_split_names = DIP_NAMES("flavour split", split_names);
 
 /* NuFIT 5.3 (2024), normal ordering, without SK atmospheric data: I. Esteban, M. C. Gonzalez-Garcia,
  * M. Maltoni, T. Schwetz, A. Zhou, JHEP 09 (2020) 178 [arXiv:2007.14792], updated results at

@@ -505,33 +505,25 @@ int analysis_crossing(analysis *an, size_t entry_index, dip_coupling coupling, d
   return limit_crossing(e->ws, chi2_ref, threshold, mu_from, mu_cross, err);
 }
 
-/* ---- names ---------------------------------------------------------------------------------- */
+/* ---- names (the util/common.h registry) ----------------------------------------------------- */
 
-static int name_lookup(const char *what, const char *const *names, size_t n, const char *name,
-                       int *out, dip_error *err) {
-  for (size_t i = 0; i < n; i++)
-    if (!strcmp(name, names[i])) {
-      *out = (int)i;
-      return DIP_SUCCESS;
-    }
-  char list[256];
-  dip_join(names, n, list, sizeof list);
-  return dip_error_set(err, DIP_EINVAL, "unknown %s '%s' (allowed: %s)", what, name, list);
+static const char *const coupling_words[] = {"universal", "e", "mu", "tau"};
+static const char *const electrons_words[] = {"free", "stepping"};
+const dip_names coupling_names = DIP_NAMES("coupling", coupling_words);
+const dip_names electrons_names = DIP_NAMES("electrons model", electrons_words);
+
+int coupling_from_name(const char *name, dip_coupling *out, dip_error *err) {
+  int v = 0;
+  DIP_TRY(dip_names_find(&coupling_names, name, &v, err));
+  *out = (dip_coupling)v;
+  return DIP_SUCCESS;
 }
+const char *coupling_name(dip_coupling c) { return dip_names_get(&coupling_names, c); }
 
-static const char *const coupling_names[] = {"universal", "e", "mu", "tau"};
-static const char *const electrons_names[] = {"free", "stepping"};
-
-#define DEFINE_NAMES(type, stem, table, what)                                          \
-  int stem##_from_name(const char *name, type *out, dip_error *err) {                   \
-    int i = 0;                                                                          \
-    DIP_TRY(name_lookup(what, table, sizeof table / sizeof *table, name, &i, err));     \
-    *out = (type)i;                                                                     \
-    return DIP_SUCCESS;                                                                 \
-  }                                                                                     \
-  const char *stem##_name(type v) {                                                     \
-    return (size_t)v < sizeof table / sizeof *table ? table[v] : "?";                   \
-  }
-
-DEFINE_NAMES(dip_coupling, coupling, coupling_names, "coupling")
-DEFINE_NAMES(electrons_model, electrons, electrons_names, "electrons model")
+int electrons_from_name(const char *name, electrons_model *out, dip_error *err) {
+  int v = 0;
+  DIP_TRY(dip_names_find(&electrons_names, name, &v, err));
+  *out = (electrons_model)v;
+  return DIP_SUCCESS;
+}
+const char *electrons_name(electrons_model e) { return dip_names_get(&electrons_names, e); }

@@ -5,8 +5,8 @@
 
 #include <string.h>
 
-static const char *const data_mode_names[] = {"observed", "asimov"};
-#define N_DATA_MODES (sizeof data_mode_names / sizeof *data_mode_names)
+static const char *const data_mode_words[] = {"observed", "asimov"};
+const dip_names data_mode_names = DIP_NAMES("data mode", data_mode_words);
 
 /* Background-only expectation at nominal nuisances, bin by bin. */
 static void asimov_counts(const dataset_card *c, double *out) {
@@ -22,7 +22,7 @@ static void asimov_counts(const dataset_card *c, double *out) {
 
 int dataset_fill(const dataset_spec *spec, const dataset_card *cards, size_t n_cards,
                  double *counts, dip_error *err) {
-  if ((size_t)spec->kind >= N_DATA_MODES)
+  if ((size_t)spec->kind >= data_mode_names.n)
     return dip_error_set(err, DIP_EINVAL, "dataset: unknown kind %d", (int)spec->kind);
   for (size_t i = 0; i < n_cards; i++) {
     if (spec->kind == DATA_ASIMOV)
@@ -35,16 +35,10 @@ int dataset_fill(const dataset_spec *spec, const dataset_card *cards, size_t n_c
 }
 
 int data_mode_from_name(const char *name, data_mode *out, dip_error *err) {
-  for (size_t i = 0; i < N_DATA_MODES; i++)
-    if (!strcmp(name, data_mode_names[i])) {
-      *out = (data_mode)i;
-      return DIP_SUCCESS;
-    }
-  char list[64];
-  dip_join(data_mode_names, N_DATA_MODES, list, sizeof list);
-  return dip_error_set(err, DIP_EINVAL, "unknown data mode '%s' (allowed: %s)", name, list);
+  int d = 0;
+  DIP_TRY(dip_names_find(&data_mode_names, name, &d, err));
+  *out = (data_mode)d;
+  return DIP_SUCCESS;
 }
 
-const char *data_mode_name(data_mode d) {
-  return (size_t)d < N_DATA_MODES ? data_mode_names[d] : "?";
-}
+const char *data_mode_name(data_mode d) { return dip_names_get(&data_mode_names, d); }

@@ -35,21 +35,17 @@ double limit_threshold(double cl, int dof, threshold_kind kind) {
   return NAN;
 }
 
-static const char *const threshold_names[] = {"two-sided", "one-sided"};
+static const char *const threshold_words[] = {"two-sided", "one-sided"};
+const dip_names threshold_names = DIP_NAMES("threshold", threshold_words);
 
 int threshold_from_name(const char *name, threshold_kind *out, dip_error *err) {
-  for (int t = THRESHOLD_TWO_SIDED; t <= THRESHOLD_ONE_SIDED; t++)
-    if (strcmp(name, threshold_names[t]) == 0) {
-      *out = (threshold_kind)t;
-      return DIP_SUCCESS;
-    }
-  return dip_error_set(err, DIP_EINVAL, "unknown threshold '%s' (allowed: two-sided, one-sided)",
-                       name);
+  int t = 0;
+  DIP_TRY(dip_names_find(&threshold_names, name, &t, err));
+  *out = (threshold_kind)t;
+  return DIP_SUCCESS;
 }
 
-const char *threshold_name(threshold_kind t) {
-  return (t == THRESHOLD_TWO_SIDED || t == THRESHOLD_ONE_SIDED) ? threshold_names[t] : "unknown";
-}
+const char *threshold_name(threshold_kind t) { return dip_names_get(&threshold_names, t); }
 
 /* ---------------------------------------------------------------- chi^2 in natural units */
 

@@ -9,8 +9,25 @@
 #include "physics/electrons.h"
 #include "test.h"
 
+/* The quadrature breakpoints: both edge sets, strictly increasing, the RRPA 1s and measured K edge. */
+static void test_edges(void) {
+  double e[ELECTRONS_MAX_EDGES];
+  size_t n = electrons_xenon_edges(e, ELECTRONS_MAX_EDGES);
+  int increasing = n > 1, has_k = 0, has_1s = 0;
+  for (size_t i = 0; i < n; i++) {
+    increasing &= i == 0 || e[i] > e[i - 1];
+    has_k |= e[i] == 34.561;
+    has_1s |= e[i] == 34.759;
+  }
+  test_true(n == 15, "15 edges: 10 RRPA subshells from 4s inward + 5 measured");
+  test_true(increasing && e[0] > 0.2, "edges strictly increasing, all above 0.2 keV");
+  test_true(has_k && has_1s, "measured K edge and RRPA 1s both present");
+  test_true(electrons_xenon_edges(e, 3) == 3 && e[2] == 0.7081, "a short buffer gets the lowest edges");
+}
+
 int main(void) {
   test_suite("electrons");
+  test_edges();
   test_rel(electrons_per_atom(ELECTRONS_FREE, 0.5), 54.0, 0.0, "free: 54 per atom at 0.5 keV");
   test_rel(electrons_per_atom(ELECTRONS_FREE, 40.0), 54.0, 0.0, "free: 54 per atom at 40 keV");
   test_rel(electrons_xe_atoms_per_tonne() * electrons_per_atom(ELECTRONS_FREE, 5.0), 2.4768e29, 1e-4,

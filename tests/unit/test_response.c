@@ -37,8 +37,8 @@ static double spec_flat(double T) { return 1.0 + 0.01 * T; }      /* SM-like, ge
 static double spec_exp(double T) { return exp(-T / 5.0); }
 /* Free electrons counted only above each shell edge (stepping approximation), times 1/T. */
 static double spec_steps(double T) {
-  size_t n;
-  const double *edge = tgrid_xenon_edges(&n);
+  double edge[ELECTRONS_MAX_EDGES];
+  size_t n = electrons_xenon_edges(edge, ELECTRONS_MAX_EDGES);
   double active = 0.0;
   for (size_t i = 0; i < n; i++)
     active += T > edge[i] ? 1.0 : 0.0;
@@ -82,8 +82,8 @@ static void test_grid(const tgrid *g) {
            "T_hi reaches 30 keV at 6 sigma");
   /* Panels end on every shell edge inside the span: the weights below an edge add up to exactly
    * edge - T_lo (a panel straddling the edge would split its weight). */
-  size_t n_edges;
-  const double *edge = tgrid_xenon_edges(&n_edges);
+  double edge[ELECTRONS_MAX_EDGES];
+  size_t n_edges = electrons_xenon_edges(edge, ELECTRONS_MAX_EDGES);
   double worst = 0.0;
   for (size_t i = 0; i < n_edges; i++) {
     if (edge[i] <= g->T_lo || edge[i] >= g->T_hi)
