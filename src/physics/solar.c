@@ -348,3 +348,12 @@ int solar_metallicity_from_name(const char *name, solar_metallicity *out, dip_er
   return dip_error_set(err, DIP_EINVAL, "unknown solar model '%s' (allowed: %s, %s)", name,
                        metallicity_names[0], metallicity_names[1]);
 }
+
+const char *solar_metallicity_name(solar_metallicity m) {
+  return (size_t)m < sizeof metallicity_names / sizeof *metallicity_names ? metallicity_names[m]
+                                                                          : "?";
+}
+
+const char *solar_source_name(solar_source_id s) {
+  return (size_t)s < SOLAR_N_SOURCES ? source_names[s] : "?";
+}
