@@ -182,16 +182,13 @@ static int field_dims(const result_schema *s, size_t f, const hsize_t unit_dims[
 static hid_t create_dataset(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
                             const void *fill) {
   hid_t space = H5Screate_simple(rank, dims, NULL);
-  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE), lcpl = H5Pcreate(H5P_LINK_CREATE);
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   hid_t d = -1;
-  if (space >= 0 && dcpl >= 0 && lcpl >= 0 && H5Pset_create_intermediate_group(lcpl, 1) >= 0 &&
-      H5Pset_layout(dcpl, H5D_CONTIGUOUS) >= 0 &&
+  if (space >= 0 && dcpl >= 0 && H5Pset_layout(dcpl, H5D_CONTIGUOUS) >= 0 &&
       H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) >= 0 &&
       (!fill || (H5Pset_fill_value(dcpl, type, fill) >= 0 &&
                  H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC) >= 0)))
-    d = H5Dcreate2(loc, name, type, space, lcpl, dcpl, H5P_DEFAULT);
-  if (lcpl >= 0)
-    H5Pclose(lcpl);
+    d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
   if (dcpl >= 0)
     H5Pclose(dcpl);
   if (space >= 0)
@@ -259,11 +256,29 @@ static int create_axes(hid_t file, const scan_config *cfg, const scan_evaluator 
   return rc;
 }
 
+/* The groups of every field's path ("limits" of "limits/mu_1dof"), before any dataset. */
+static int create_groups(hid_t file, const result_schema *s) {
+  int rc = 0;
+  for (size_t f = 0; rc == 0 && f < s->n_fields; f++) {
+    char group[256];
+    snprintf(group, sizeof group, "%s", s->fields[f].path);
+    for (char *slash = strchr(group, '/'); rc == 0 && slash; slash = strchr(slash + 1, '/')) {
+      *slash = '\0';
+      if (H5Lexists(file, group, H5P_DEFAULT) <= 0) {
+        hid_t g = H5Gcreate2(file, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        rc = g < 0 ? -1 : H5Gclose(g);
+      }
+      *slash = '/';
+    }
+  }
+  return rc < 0 ? -1 : 0;
+}
+
 /* Every schema field (type, shape, fill value, units and long_name from the schema) and /done. */
 static int create_results(hid_t file, const scan_config *cfg, const result_schema *s) {
   const hsize_t unit_dims[3] = {config_n_entries(cfg), cfg->n_couplings, cfg->n_m4};
   unit_result fill; /* a unit at the fill values */
-  int rc = unit_result_init(&fill, s, cfg->n_mu, NULL) == DIP_SUCCESS ? 0 : -1;
+  int rc = unit_result_init(&fill, s, cfg->n_mu, NULL) == DIP_SUCCESS ? create_groups(file, s) : -1;
   for (size_t f = 0; rc == 0 && f < s->n_fields; f++) {
     const result_field *fd = &s->fields[f];
     hsize_t dims[4];
