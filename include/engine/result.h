@@ -55,8 +55,6 @@ size_t result_type_size(result_type t);
 hid_t result_hdf5_type(result_type t);
 /* Elements of field f per unit (1, n_mu, or the axis length). */
 size_t result_field_count(const result_schema *s, size_t f, size_t n_mu);
-/* Index of the field with this dataset path, or -1. */
-long result_schema_find(const result_schema *s, const char *path);
 
 /* One unit's results: every field's elements, packed in schema order. */
 typedef struct unit_result {

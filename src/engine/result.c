@@ -21,13 +21,6 @@ size_t result_field_count(const result_schema *s, size_t f, size_t n_mu) {
                                                                       : s->axes[fd->axis].length;
 }
 
-long result_schema_find(const result_schema *s, const char *path) {
-  for (size_t f = 0; f < s->n_fields; f++)
-    if (!strcmp(s->fields[f].path, path))
-      return (long)f;
-  return -1;
-}
-
 int unit_result_init(unit_result *r, const result_schema *s, size_t n_mu, dip_error *err) {
   memset(r, 0, sizeof *r);
   r->schema = s;

@@ -180,9 +180,12 @@ static void make_model(const scan_config *cfg, synthetic *sy, synthetic_model *s
 
 /* ---- checks on a finished cube ---- */
 
+/* The field with this dataset path in the schema the cube was read with (NULL if none). */
 static const double *field(const cube_data *d, const char *path) {
-  long f = result_schema_find(d->schema, path);
-  return f >= 0 ? d->fields[f] : NULL;
+  for (size_t f = 0; f < d->schema->n_fields; f++)
+    if (!strcmp(d->schema->fields[f].path, path))
+      return d->fields[f];
+  return NULL;
 }
 
 /* Generic (any evaluator with chi2, limits/chi2_min and limits/mu_1dof): every unit done, chi2 >=
