@@ -18,9 +18,10 @@
  * /limits/{mu_1dof, chi2_min, mu_best}, /units/{chi2_zero, signal_total} (doubles),
  * /units/{n_profiles, n_fallbacks} (int64) and /units/nuisances_best [E][F][M][N] on the axis
  * /axes/nuisance (N = ANALYSIS_MAX_NUISANCES).
- * Root attributes: the engine's — config (resolved text), config_run, config_hash, dipscan_version,
- * card_names[], card_checksums[], start_time, end_time ("" while incomplete), status ("running" |
- * "stopped" | "complete"), ranks (of the last run), runs (number of runs) — and the evaluator's
+ * Root attributes: the engine's — config (resolved text), config_run, config_hash,
+ * dipscan_version, card_names[], card_checksums[], start_time, end_time ("" while incomplete),
+ * status ("running" | "stopped" | "complete"), ranks (of the last run), runs (number of runs) —
+ * and the evaluator's
  * (for the dipole analysis: mu_unit, m4_unit, xsec_normalisation, cl, threshold,
  * threshold_delta_chi2, data, electrons, split, solar_model).
  *
@@ -62,7 +63,7 @@ typedef struct cube_meta {
 typedef struct cube_resume_info {
   int existed;            /* an output with this config existed (resume) */
   size_t units_done;      /* finished units kept from it */
-  size_t units_reset;     /* units with data but no valid journal record, reset to the fill values */
+  size_t units_reset;     /* units with data but no valid journal record, reset to fill values */
   size_t records_dropped; /* journal records dropped (torn, corrupt, duplicate, bad row hash) */
 } cube_resume_info;
 

@@ -67,7 +67,8 @@ double solar_shape(const solar_model *sun, solar_source_id s, double E);
 int solar_metallicity_from_name(const char *name, solar_metallicity *out, dip_error *err);
 /* The inverse: "b16-gs98" / "b16-agss09met" ("?" out of range). */
 const char *solar_metallicity_name(solar_metallicity m);
-/* Name of a solar source: "pp", "pep", "hep", "7Be", "8B", "13N", "15O", "17F" ("?" out of range). */
+/* Name of a solar source: "pp", "pep", "hep", "7Be", "8B", "13N", "15O", "17F" ("?" out of
+ * range). */
 const char *solar_source_name(solar_source_id s);
 
 #endif /* DIPSCAN_SOLAR_H */

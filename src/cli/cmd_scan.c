@@ -4,8 +4,9 @@
  * Reads the scan configuration on every rank (the dipole analysis' sections through its
  * config_model, stats/options.h), logs the resolved configuration (rank 0), builds the analysis
  * once per rank (cards, responses, SM templates), adds the entries (one per experiment, then the
- * joint fits), and runs the scan engine with the dipole evaluator (stats/evaluator.h).  Errors agreed on by all ranks are printed once by rank 0 and end with exit 1; an
- * error inside the work loop is printed by the failing rank and ends the job with MPI_Abort.
+ * joint fits), and runs the scan engine with the dipole evaluator (stats/evaluator.h).  Errors
+ * agreed on by all ranks are printed once by rank 0 and end with exit 1; an error inside the work
+ * loop is printed by the failing rank and ends the job with MPI_Abort.
  * A stop on request (signal) ends with exit 0 and says how to resume.
  */
 #include <mpi.h>

@@ -411,8 +411,8 @@ static void render_axis(config_text *tb, const char *key, const axis_spec *spec,
 /* The run-control part (not hashed): name, output, run.*. */
 static int render_run(scan_config *cfg, dip_error *err) {
   config_text run = {0};
-  config_text_printf(&run, "name: %s\noutput: %s\nrun.batch: %ld\nrun.progress_seconds: ", cfg->name,
-            cfg->output, cfg->batch);
+  config_text_printf(&run, "name: %s\noutput: %s\nrun.batch: %ld\nrun.progress_seconds: ",
+                     cfg->name, cfg->output, cfg->batch);
   config_text_double(&run, cfg->progress_seconds);
   config_text_printf(&run, "\n");
   free(cfg->run_text);

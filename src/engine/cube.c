@@ -548,8 +548,8 @@ static int unit_io(hid_t dset, const cube *c, size_t unit, size_t row_len, hid_t
 static int field_io(const cube *c, size_t f, size_t unit, const unit_result *r, int writing) {
   const result_field *fd = &c->schema->fields[f];
   size_t row_len = fd->shape == RESULT_SCALAR ? 0 : r->count[f];
-  return unit_io(c->fields[f], c, unit, row_len, result_hdf5_type(fd->type), unit_result_field(r, f),
-                 writing);
+  return unit_io(c->fields[f], c, unit, row_len, result_hdf5_type(fd->type),
+                 unit_result_field(r, f), writing);
 }
 
 int cube_write_unit(cube *c, size_t unit, const unit_result *r, dip_error *err) {

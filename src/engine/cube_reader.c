@@ -1,5 +1,6 @@
 /*
- * cube_reader.c — the one reader of scan cubes (cube.h): the reducer and the tests read through it.
+ * cube_reader.c — the one reader of scan cubes (cube.h): the reducer and the tests read through
+ * it.
  *
  * Serial HDF5, read-only.  The axes (string axes as fixed- or variable-length strings, so cubes
  * written by h5py read too), /done, every field of the given result schema that the file holds

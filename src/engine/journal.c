@@ -46,7 +46,9 @@ uint64_t journal_hash(const void *data, size_t len) {
   return (uint64_t)strtoull(hex, NULL, 16);
 }
 
-static void put(unsigned char *rec, size_t off, const void *v, size_t n) { memcpy(rec + off, v, n); }
+static void put(unsigned char *rec, size_t off, const void *v, size_t n) {
+  memcpy(rec + off, v, n);
+}
 
 void journal_encode(const journal_layout *l, size_t unit, int rank, const unit_result *r,
                     unsigned char *rec) {

@@ -3,11 +3,11 @@
  *
  * Work distribution.  Rank 0 keeps the queue of pending units in dispatch order: m4 outermost,
  * then entry, then coupling, so that consecutive units share m4 (an evaluator may cache per-m4
- * work, as the dipole analysis does) while every entry and coupling is interleaved through the run (balance).  Workers ask
- * for a batch of consecutive units (request = {units finished since the last request, flags};
- * reply = the unit indices, empty = no more work).  A worker keeps one request in flight: it asks
- * for its next batch as soon as it starts the current one, so it never waits for rank 0 as long
- * as one batch takes longer than one unit on rank 0.
+ * work, as the dipole analysis does) while every entry and coupling is interleaved through the
+ * run (balance).  Workers ask for a batch of consecutive units (request = {units finished since
+ * the last request, flags}; reply = the unit indices, empty = no more work).  A worker keeps one
+ * request in flight: it asks for its next batch as soon as it starts the current one, so it never
+ * waits for rank 0 as long as one batch takes longer than one unit on rank 0.
  *
  * Rank 0 does not sit idle as a dispatcher: it takes batches from the same queue and computes
  * them itself, one unit at a time, and between two of its units it answers every pending request
@@ -130,8 +130,8 @@ static int run_unit(run_state *st, size_t unit, dip_error *err) {
   if (status != DIP_SUCCESS) {
     char label[512];
     config_entry_label(cfg, e, label, sizeof label);
-    return dip_error_prefix(err, "rank %d: unit (%s, %s, m4 = %g MeV)", st->rank, label,
-                            config_coupling_name(cfg, f), cfg->m4[m]);
+    return dip_error_prefix(err, "rank %d: unit (%s, %s, m4 = %g %s)", st->rank, label,
+                            config_coupling_name(cfg, f), cfg->m4[m], st->ev->m4_unit);
   }
   double t0 = MPI_Wtime();
   DIP_TRY(timed(&st->io, t0, cube_write_unit(&st->out, unit, &st->result, err)));

@@ -2,9 +2,10 @@
  * reduce.c — 1-dof limits, 2-dof contours, CSV and /limits_reduced from a scan cube (see reduce.h).
  *
  * Three steps, kept apart so that the cube is never touched before everything is known:
- * reduce_cube_read (the cube reader of engine/cube.h, read-only), reduce_run (pure computation on the loaded arrays),
- * then reduce_write_csv / reduce_write_cube.  A "row" is one unit's chi^2(mu) with the NaN points
- * dropped and, when the engine stored chi^2(mu = 0), that point prepended.
+ * reduce_cube_read (the cube reader of engine/cube.h, read-only), reduce_run (pure computation
+ * on the loaded arrays), then reduce_write_csv / reduce_write_cube.  A "row" is one unit's
+ * chi^2(mu) with the NaN points dropped and, when the engine stored chi^2(mu = 0), that point
+ * prepended.
  */
 #include "output/reduce.h"
 

@@ -52,8 +52,8 @@ static int run_pass(analysis *an, const scan_config *cfg, size_t stride, double 
     for (size_t e = 0; e < config_n_entries(cfg); e++)
       for (size_t f = 0; f < cfg->n_couplings; f++) {
         unit_summary s;
-        DIP_TRY(analysis_eval_unit(an, e, (dip_coupling)cfg->couplings[f], cfg->m4[m], cfg->mu, cfg->n_mu,
-                                   chi2, &s, err));
+        DIP_TRY(analysis_eval_unit(an, e, (dip_coupling)cfg->couplings[f], cfg->m4[m], cfg->mu,
+                                   cfg->n_mu, chi2, &s, err));
         (*units)++;
         *profiles += s.n_profiles;
         *fallbacks += s.n_fallbacks;

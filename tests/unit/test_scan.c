@@ -122,7 +122,8 @@ static int synth_eval(void *ctx, size_t e, size_t c, double m4, const double *mu
   if (sy->fail_heavy && m4 > 0.1)
     return dip_error_set(err, DIP_ENUMERIC, "synthetic failure");
   double c0 = synth_c0(e, c, m4), sc = synth_scale(e, c, m4);
-  double *chi2 = unit_result_doubles(out, F_CHI2), *nuisances = unit_result_doubles(out, F_NUISANCES);
+  double *chi2 = unit_result_doubles(out, F_CHI2);
+  double *nuisances = unit_result_doubles(out, F_NUISANCES);
   for (size_t i = 0; i < n; i++)
     chi2[i] = c0 + pow(mu[i] / sc, 4);
   *unit_result_doubles(out, F_MU_BEST) = 0.0;
@@ -175,7 +176,8 @@ static void make_model(const scan_config *cfg, synthetic *sy, synthetic_model *s
                             .n_attributes = 3,
                             .entry_names = sm->entry_names,
                             .axis_labels = sm->axis_labels};
-  sm->meta = (cube_meta){"test", card_names, card_sums, cfg->n_experiments < 2 ? cfg->n_experiments : 2};
+  sm->meta = (cube_meta){"test", card_names, card_sums,
+                         cfg->n_experiments < 2 ? cfg->n_experiments : 2};
 }
 
 /* ---- checks on a finished cube ---- */
@@ -371,7 +373,8 @@ static void test_resume_and_replay(const char *dir) {
   snprintf(ref, sizeof ref, "%s/reference.h5", dir);
   snprintf(journal, sizeof journal, "%s.journal", out);
   scan_config cfg, cfg_ref;
-  if (load(&cfg, base_config, out) != DIP_SUCCESS || load(&cfg_ref, base_config, ref) != DIP_SUCCESS)
+  if (load(&cfg, base_config, out) != DIP_SUCCESS ||
+      load(&cfg_ref, base_config, ref) != DIP_SUCCESS)
     return;
   synthetic sy = {0.0, 0, -1, NULL};
   scan_report rep;
