@@ -5,8 +5,8 @@
  * m4), so its 1-dof limit is s * threshold^(1/4) and every stored number can be predicted exactly.
  * Its result schema is the dipole analysis' layout (so the integration tests can compare cubes the
  * same way) with a 3-slot nuisance axis and one extra output, units/trivial: adding it took one
- * schema entry (synthetic_fields[]) and one line of computation (synth_eval), nothing in the
- * engine.
+ * schema entry (synthetic_fields[], with its index name F_TRIVIAL) and one line of computation
+ * (synth_eval); nothing in the engine, the journal or the reader.
  *
  * Two modes:
  *   test_scan                 unit checks in-process (singleton MPI): a full scan read back with
