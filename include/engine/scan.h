@@ -1,8 +1,9 @@
 /*
  * scan.h — the MPI scan engine: master/worker distribution of work units, graceful stop, progress.
  *
- * A work unit (entry, flavor, m4) is evaluated by a caller-supplied evaluator (cmd_scan binds it
- * to analysis_eval_unit; tests bind a synthetic one), so nothing here depends on the physics.
+ * A work unit (entry, coupling, m4) is evaluated by a caller-supplied evaluator (evaluator.h;
+ * cmd_scan binds the dipole analysis, tests bind synthetic ones), so nothing here depends on the
+ * physics: the evaluator's result schema says what each unit produces.
  * scan_run is collective over comm; it prepares/resumes the cube, hands out the pending units and
  * closes the cube.  See scan.c for the distribution scheme and how rank 0 computes too.
  *
@@ -19,20 +20,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "stats/analysis.h"
 #include "util/common.h"
 #include "engine/config.h"
 #include "engine/cube.h"
-
-/* Evaluate one unit: chi2[i] at mu[i] for i < n_mu, and the unit's summary. */
-typedef int (*scan_eval_fn)(void *ctx, size_t entry, dip_coupling coupling, double m4_MeV,
-                            const double *mu, size_t n_mu, double *chi2, unit_summary *summary,
-                            dip_error *err);
-
-typedef struct scan_evaluator {
-  scan_eval_fn eval;
-  void *ctx;
-} scan_evaluator;
+#include "engine/evaluator.h"
 
 typedef struct scan_report {
   size_t units_total;      /* units in the plan */

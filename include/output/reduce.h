@@ -1,8 +1,8 @@
 /*
  * reduce.h — the reducer: turns a scan cube (cube.h layout) into limits.
  *
- * Reading.  reduce_cube_read() loads a cube serially: the axes (experiment and flavor names as
- * fixed- or variable-length strings), the profiled chi^2 [E][F][M][U], the engine's per-unit
+ * Reading.  reduce_cube_read() loads a cube through the one cube reader (engine/cube.h, with the
+ * dipole result schema): the axes, the profiled chi^2 [E][F][M][U], the engine's per-unit
  * summaries when present (/limits/mu_1dof, /limits/chi2_min, /units/chi2_zero), /done and the
  * root attributes that state the conventions (cl, threshold, data).
  *
@@ -39,9 +39,11 @@
 #include <stdio.h>
 
 #include "util/common.h"
+#include "engine/cube.h"
 #include "stats/limit.h"
 
-/* The cube contents the reducer needs (owned; free with reduce_cube_free). */
+/* The cube contents the reducer needs.  Filled by reduce_cube_read, the arrays point into `loaded`
+ * (owned; free with reduce_cube_free); tests may also fill the views directly. */
 typedef struct reduce_cube {
   size_t n_entries, n_flavors, n_m4, n_mu;
   char **entries, **flavors;    /* [E], [F] */
@@ -56,6 +58,7 @@ typedef struct reduce_cube {
   char threshold_name[32];      /* root attribute threshold ("" if absent) */
   char data[32];                /* root attribute data: observed | asimov ("" if absent) */
   char status[32];              /* root attribute status ("" if absent) */
+  cube_data loaded;             /* what the cube reader loaded */
 } reduce_cube;
 
 int reduce_cube_read(reduce_cube *c, const char *path, dip_error *err);

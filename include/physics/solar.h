@@ -65,9 +65,12 @@ double solar_shape(const solar_model *sun, solar_source_id s, double E);
 
 /* Parse "b16-gs98" / "b16-agss09met" (error lists the allowed values). */
 int solar_metallicity_from_name(const char *name, solar_metallicity *out, dip_error *err);
+/* The inverse: "b16-gs98" / "b16-agss09met" ("?" out of range). */
 const char *solar_metallicity_name(solar_metallicity m);
-/* The name tables (util/common.h registry): "b16-gs98", "b16-agss09met"; and the source names
- * indexed by solar_source_id ("pp", "pep", "hep", "7Be", "8B", "13N", "15O", "17F"). */
+/* Name of a solar source: "pp", "pep", "hep", "7Be", "8B", "13N", "15O", "17F" ("?" out of
+ * range). */
+const char *solar_source_name(solar_source_id s);
+/* The name tables behind them (util/common.h registry), indexed by the enum values. */
 extern const dip_names solar_model_names;
 extern const dip_names solar_source_names;
 

@@ -18,6 +18,10 @@
 
 #include "util/common.h"
 
+/* The dipole cross-section convention as one line of text (the formula of xsec_dipole_dsdT and
+ * the normalisation of mu), recorded in every scan output (attribute xsec_normalisation). */
+extern const char xsec_convention[];
+
 /* pi alpha^2 / m_e^2 in cm^2 (about 2.495e-25 cm^2). */
 double xsec_dipole_prefactor_cm2(void);
 

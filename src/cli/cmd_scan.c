@@ -1,23 +1,27 @@
 /*
  * cmd_scan.c — `dipscan scan CONFIG.yaml [--restart] [--dry-run] [--output FILE]`.
  *
- * Reads the scan configuration on every rank, logs the resolved configuration (rank 0), builds
- * the analysis once per rank (cards, responses, SM templates), adds the entries (one per
- * experiment, then the joint fits), and runs the scan engine with analysis_eval_unit as the
- * evaluator.  Errors agreed on by all ranks are printed once by rank 0 and end with exit 1; an
- * error inside the work loop is printed by the failing rank and ends the job with MPI_Abort.
+ * Reads the scan configuration on every rank (the dipole analysis' sections through its
+ * config_model, stats/options.h), logs the resolved configuration (rank 0), builds the analysis
+ * once per rank (cards, responses, SM templates), adds the entries (one per experiment, then the
+ * joint fits), and runs the scan engine with the dipole evaluator (stats/evaluator.h).  Errors
+ * agreed on by all ranks are printed once by rank 0 and end with exit 1; an error inside the work
+ * loop is printed by the failing rank and ends the job with MPI_Abort.
  * A stop on request (signal) ends with exit 0 and says how to resume.
  */
 #include <mpi.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "stats/analysis.h"
 #include "cli/cmd.h"
-#include "util/common.h"
 #include "engine/config.h"
 #include "engine/cube.h"
 #include "engine/scan.h"
+#include "stats/analysis.h"
+#include "stats/evaluator.h"
+#include "stats/options.h"
+#include "util/common.h"
 #include "version.h"
 
 typedef struct scan_args {
@@ -39,42 +43,28 @@ static void usage(FILE *out) {
           "the scan gracefully (exit 0, resumable); a second signal aborts at once.\n");
 }
 
+/* Returns DIP_EXIT_OK to go on (a->help set for --help) or DIP_EXIT_USAGE after printing why. */
 static int parse_args(int argc, char **argv, scan_args *a) {
   memset(a, 0, sizeof *a);
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--restart"))
-      a->restart = 1;
-    else if (!strcmp(argv[i], "--dry-run"))
-      a->dry_run = 1;
-    else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-      a->help = 1;
-    else if (!strcmp(argv[i], "--output") && i + 1 < argc)
-      a->output = argv[++i];
-    else if (argv[i][0] == '-' || a->config) {
-      fprintf(stderr, "dipscan scan: unexpected argument '%s' (try 'dipscan scan --help')\n",
-              argv[i]);
-      return DIP_EXIT_USAGE;
-    } else
-      a->config = argv[i];
-  }
-  if (!a->config && !a->help) {
+  const cli_option opts[] = {{"restart", NULL, &a->restart},
+                             {"dry-run", NULL, &a->dry_run},
+                             {"output", &a->output, NULL}};
+  int n_pos = 0;
+  int rc = cli_parse("scan", argc, argv, opts, (int)(sizeof opts / sizeof *opts), &a->config, 1,
+                     &n_pos, &a->help);
+  if (rc == DIP_EXIT_OK && !a->config && !a->help) {
     fprintf(stderr, "dipscan scan: missing CONFIG.yaml (try 'dipscan scan --help')\n");
     return DIP_EXIT_USAGE;
   }
-  return DIP_EXIT_OK;
-}
-
-static int eval_with_analysis(void *ctx, size_t entry, dip_coupling coupling, double m4,
-                              const double *mu, size_t n_mu, double *chi2, unit_summary *s,
-                              dip_error *err) {
-  return analysis_eval_unit(ctx, entry, coupling, m4, mu, n_mu, chi2, s, err);
+  return rc;
 }
 
 /* Build the analysis and its entries (every rank), then the cube metadata from it. */
-static int build_analysis(const scan_config *cfg, analysis **an, dip_error *err) {
+static int build_analysis(const scan_config *cfg, const analysis_options *opt, analysis **an,
+                          dip_error *err) {
   char data_dir[4096];
   DIP_TRY(dip_data_dir(data_dir, sizeof data_dir, err));
-  DIP_TRY(analysis_init(an, data_dir, &cfg->options, (const char *const *)cfg->experiments,
+  DIP_TRY(analysis_init(an, data_dir, opt, (const char *const *)cfg->experiments,
                         cfg->n_experiments, err));
   size_t entry = 0;
   for (size_t i = 0; i < cfg->n_experiments; i++)
@@ -85,45 +75,23 @@ static int build_analysis(const scan_config *cfg, analysis **an, dip_error *err)
 }
 
 typedef struct meta_store {
-  const char *card_names[64], *card_checksums[64], *entry_names[128];
-  char nuisance_text[128 * ANALYSIS_MAX_NUISANCES][64];
-  const char *nuisance_names[128 * ANALYSIS_MAX_NUISANCES];
+  const char **card_names, **card_checksums; /* [n_cards], owned by the analysis */
 } meta_store;
 
-/* Names of every entry's nuisances, "" for unused slots. */
-static int fill_nuisance_names(const analysis *an, meta_store *ms, dip_error *err) {
-  for (size_t e = 0; e < analysis_n_entries(an); e++)
-    for (size_t p = 0; p < ANALYSIS_MAX_NUISANCES; p++) {
-      size_t slot = e * ANALYSIS_MAX_NUISANCES + p;
-      char *name = ms->nuisance_text[slot];
-      name[0] = '\0';
-      if (p < analysis_n_nuisances(an, e) &&
-          analysis_nuisance_name(an, e, p, name, sizeof ms->nuisance_text[slot]) != DIP_SUCCESS)
-        return dip_error_set(err, DIP_EINVAL, "entry %s: nuisance %zu has no name that fits",
-                             analysis_entry_name(an, e), p);
-      ms->nuisance_names[slot] = name;
-    }
-  return DIP_SUCCESS;
-}
-
+/* Provenance of the cube: version, card names and checksums. */
 static int fill_meta(const analysis *an, cube_meta *meta, meta_store *ms, dip_error *err) {
-  size_t n_cards = analysis_n_cards(an), n_entries = analysis_n_entries(an);
-  if (n_cards > 64 || n_entries > 128)
-    return dip_error_set(err, DIP_EINVAL, "at most 64 cards and 128 entries per scan");
+  size_t n_cards = analysis_n_cards(an);
+  if (!(ms->card_names = dip_calloc(n_cards, sizeof *ms->card_names, err)) ||
+      !(ms->card_checksums = dip_calloc(n_cards, sizeof *ms->card_checksums, err)))
+    return DIP_ENOMEM;
   for (size_t i = 0; i < n_cards; i++) {
     ms->card_names[i] = analysis_card_name(an, i);
     ms->card_checksums[i] = analysis_card_checksum(an, i);
   }
-  for (size_t e = 0; e < n_entries; e++)
-    ms->entry_names[e] = analysis_entry_name(an, e);
   meta->version = DIPSCAN_VERSION;
   meta->card_names = ms->card_names;
   meta->card_checksums = ms->card_checksums;
   meta->n_cards = n_cards;
-  meta->entry_names = ms->entry_names;
-  meta->nuisance_names = ms->nuisance_names;
-  DIP_TRY(fill_nuisance_names(an, ms, err));
-  meta->threshold_delta_chi2 = analysis_threshold_1dof(an);
   return DIP_SUCCESS;
 }
 
@@ -152,12 +120,27 @@ static void report_result(const scan_config *cfg, const scan_report *rep) {
     fprintf(stderr, "dipscan scan: complete: %s\n", cfg->output);
 }
 
+/* Build the analysis, the evaluator and the provenance (every rank); agreed on by all ranks. */
+static int build_model(const scan_config *cfg, const analysis_options *opt, analysis **an,
+                       dipole_evaluator *dev, cube_meta *meta, meta_store *store,
+                       dip_error *err) {
+  int status = build_analysis(cfg, opt, an, err);
+  if (status == DIP_SUCCESS)
+    status = dipole_evaluator_init(dev, *an, opt, err);
+  if (status == DIP_SUCCESS)
+    status = fill_meta(*an, meta, store, err);
+  return scan_agree(status, err, MPI_COMM_WORLD);
+}
+
 static int run(const scan_args *a, int rank, int size) {
   dip_error err;
   dip_error_clear(&err);
+  analysis_options opt;
+  config_model model;
+  options_config_model(&model, &opt);
   scan_config cfg;
   analysis *an = NULL;
-  int status = config_load_file(&cfg, a->config, &err);
+  int status = config_load_file(&cfg, a->config, &model, &err);
   if (status == DIP_SUCCESS && a->output)
     status = config_set_output(&cfg, a->output, &err);
   if (status == DIP_SUCCESS && a->dry_run) {
@@ -169,19 +152,18 @@ static int run(const scan_args *a, int rank, int size) {
   if (status == DIP_SUCCESS && rank == 0)
     fprintf(stderr, "dipscan scan: %s, %d ranks, config hash %s\n%s%s", DIPSCAN_VERSION, size,
             cfg.hash, cfg.canonical, cfg.run_text);
-  if (status == DIP_SUCCESS)
-    status = build_analysis(&cfg, &an, &err);
+  dipole_evaluator dev;
+  memset(&dev, 0, sizeof dev);
   cube_meta meta;
-  meta_store store;
+  meta_store store = {NULL, NULL};
   if (status == DIP_SUCCESS)
-    status = fill_meta(an, &meta, &store, &err);
-  status = scan_agree(status, &err, MPI_COMM_WORLD);
+    status = build_model(&cfg, &opt, &an, &dev, &meta, &store, &err);
+  else
+    status = scan_agree(status, &err, MPI_COMM_WORLD);
   scan_report rep;
   memset(&rep, 0, sizeof rep);
-  if (status == DIP_SUCCESS) {
-    scan_evaluator ev = {eval_with_analysis, an};
-    status = scan_run(&cfg, &meta, a->restart, &ev, MPI_COMM_WORLD, stderr, &rep, &err);
-  }
+  if (status == DIP_SUCCESS)
+    status = scan_run(&cfg, &meta, a->restart, &dev.ev, MPI_COMM_WORLD, stderr, &rep, &err);
   if (status != DIP_SUCCESS && rep.fatal) {
     fprintf(stderr, "dipscan scan: error (%s): %s\n", dip_status_name(status), err.msg);
     fflush(stderr);
@@ -191,6 +173,9 @@ static int run(const scan_args *a, int rank, int size) {
     fprintf(stderr, "dipscan scan: error (%s): %s\n", dip_status_name(status), err.msg);
   if (status == DIP_SUCCESS && rank == 0)
     report_result(&cfg, &rep);
+  free(store.card_names);
+  free(store.card_checksums);
+  dipole_evaluator_free(&dev);
   analysis_free(an);
   config_free(&cfg);
   return status == DIP_SUCCESS ? DIP_EXIT_OK : DIP_EXIT_ERROR;

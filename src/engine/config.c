@@ -4,8 +4,10 @@
  * Reading goes top-down through the schema: each mapping is first checked for unknown keys
  * (yamlx_check_keys), then every known key is pulled into the struct, whose fields were first set
  * to their defaults.  Axes are either {from, to, points, spacing: log|linear} or {values: [...]}
- * and must come out strictly increasing.  After reading, the canonical text is rendered with
- * shortest round-trip number formatting and hashed (FNV-1a, common.h).
+ * and must come out strictly increasing.  The model's sections (config_model) are handed to its
+ * read_section callback and rendered by its render callback, right after the axes.  After reading,
+ * the canonical text is rendered with shortest round-trip number formatting and hashed (FNV-1a,
+ * common.h).
  */
 #include "engine/config.h"
 
@@ -14,25 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "physics/oscillation.h"
-#include "physics/solar.h"
 #include "util/yamlx.h"
-
-/* Solar source names, in solar_source_id order (solar.h). */
-static const char *const source_names[SOLAR_N_SOURCES] = {"pp",  "pep", "hep", "7Be",
-                                                           "8B",  "13N", "15O", "17F"};
-static const unsigned all_sources = (1u << SOLAR_N_SOURCES) - 1u;
 
 /* ---- a growable text buffer for the canonical rendering ---- */
 
-typedef struct text_buf {
-  char *s;
-  size_t len, cap;
-  int failed;
-} text_buf;
-
-static void tb_printf(text_buf *tb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tb_printf(text_buf *tb, const char *fmt, ...) {
+void config_text_printf(config_text *tb, const char *fmt, ...) {
   if (tb->failed)
     return;
   for (;;) {
@@ -68,29 +56,31 @@ static void format_double(double x, char out[32]) {
   }
 }
 
-static void tb_double(text_buf *tb, double x) {
+void config_text_double(config_text *tb, double x) {
   char s[32];
   format_double(x, s);
-  tb_printf(tb, "%s", s);
+  config_text_printf(tb, "%s", s);
 }
 
 /* ---- defaults ---- */
 
-static int set_defaults(scan_config *cfg, dip_error *err) {
+static int set_defaults(scan_config *cfg, const config_model *model, dip_error *err) {
   memset(cfg, 0, sizeof *cfg);
-  analysis_options_default(&cfg->options);
+  cfg->model = model;
+  model->set_defaults(model->options);
   cfg->progress_seconds = 5.0;
-  cfg->solar_model = dip_strdup("b16-gs98", err);
   cfg->experiments = dip_calloc(1, sizeof *cfg->experiments, err);
-  if (!cfg->solar_model || !cfg->experiments)
+  cfg->couplings = dip_calloc(model->n_couplings ? model->n_couplings : 1, sizeof *cfg->couplings,
+                              err);
+  if (!cfg->experiments || !cfg->couplings)
     return DIP_ENOMEM;
   cfg->experiments[0] = dip_strdup("xenonnt_sr0", err);
   if (!cfg->experiments[0])
     return DIP_ENOMEM;
   cfg->n_experiments = 1;
-  for (int c = 0; c < N_COUPLINGS; c++)
-    cfg->couplings[c] = (dip_coupling)c;
-  cfg->n_couplings = N_COUPLINGS;
+  for (size_t c = 0; c < model->n_couplings; c++)
+    cfg->couplings[c] = c;
+  cfg->n_couplings = model->n_couplings;
   return DIP_SUCCESS;
 }
 
@@ -268,109 +258,47 @@ static int read_joint(const yamlx_doc *doc, const yamlx_node *node, scan_config 
   return DIP_SUCCESS;
 }
 
-/* Re-issue a name parser's message with the node's position in front. */
-static int located(const yamlx_doc *doc, const yamlx_node *node, dip_error *err) {
-  char msg[DIP_ERROR_MSG_LEN];
-  snprintf(msg, sizeof msg, "%s", err ? err->msg : "invalid value");
-  return yamlx_error(doc, node, err, "%s", msg);
+/* The model's coupling names as "a, b, c" into out[n]. */
+static void coupling_list(const config_model *model, char *out, size_t n) {
+  const char *names[64];
+  size_t k = model->n_couplings < 64 ? model->n_couplings : 64;
+  for (size_t c = 0; c < k; c++)
+    names[c] = model->coupling_name(c);
+  dip_join(names, k, out, n);
 }
 
-#define NAMED(parse, node, out)                            \
-  do {                                                     \
-    if ((parse)((node)->scalar, (out), err) != DIP_SUCCESS) \
-      return located(doc, (node), err);                    \
-  } while (0)
+static int find_coupling(const config_model *model, const char *name, size_t *out) {
+  for (size_t c = 0; c < model->n_couplings; c++)
+    if (!strcmp(name, model->coupling_name(c))) {
+      *out = c;
+      return 1;
+    }
+  return 0;
+}
 
-static int read_flavors(const yamlx_doc *doc, const yamlx_node *node, scan_config *cfg,
-                        dip_error *err) {
-  DIP_TRY(yamlx_expect_kind(doc, node, YAMLX_SEQUENCE, "flavors", err));
-  if (node->n == 0 || node->n > N_COUPLINGS)
-    return yamlx_error(doc, node, err, "'flavors' must list 1 to %d of universal, e, mu, tau",
-                       N_COUPLINGS);
+/* `couplings:` (or its alias `flavors:`, named `key`): 1 to n_couplings distinct model names. */
+static int read_couplings(const yamlx_doc *doc, const yamlx_node *node, const char *key,
+                          scan_config *cfg, dip_error *err) {
+  const config_model *model = cfg->model;
+  char allowed[512];
+  coupling_list(model, allowed, sizeof allowed);
+  DIP_TRY(yamlx_expect_kind(doc, node, YAMLX_SEQUENCE, key, err));
+  if (node->n == 0 || node->n > model->n_couplings)
+    return yamlx_error(doc, node, err, "'%s' must list 1 to %zu of %s", key, model->n_couplings,
+                       allowed);
   cfg->n_couplings = 0;
   for (size_t i = 0; i < node->n; i++) {
     const char *name = NULL;
-    dip_coupling c;
-    DIP_TRY(yamlx_to_string(doc, node->items[i], "flavors", &name, err));
-    if (coupling_from_name(name, &c, err) != DIP_SUCCESS)
-      return located(doc, node->items[i], err);
+    size_t c = 0;
+    DIP_TRY(yamlx_to_string(doc, node->items[i], key, &name, err));
+    if (!find_coupling(model, name, &c))
+      return yamlx_error(doc, node->items[i], err, "unknown coupling '%s' (allowed: %s)", name,
+                         allowed);
     for (size_t k = 0; k < cfg->n_couplings; k++)
       if (cfg->couplings[k] == c)
-        return yamlx_error(doc, node->items[i], err, "flavor '%s' is listed twice", name);
+        return yamlx_error(doc, node->items[i], err, "coupling '%s' is listed twice", name);
     cfg->couplings[cfg->n_couplings++] = c;
   }
-  return DIP_SUCCESS;
-}
-
-static int read_sources(const yamlx_doc *doc, const yamlx_node *node, unsigned *mask,
-                        dip_error *err) {
-  if (node->kind == YAMLX_SCALAR && !strcmp(node->scalar, "all")) {
-    *mask = all_sources;
-    return DIP_SUCCESS;
-  }
-  if (node->kind != YAMLX_SEQUENCE || node->n == 0)
-    return yamlx_error(doc, node, err,
-                       "'physics.sources' expects 'all' or a list of pp, pep, hep, 7Be, 8B, 13N, "
-                       "15O, 17F");
-  *mask = 0;
-  for (size_t i = 0; i < node->n; i++) {
-    int s = 0;
-    DIP_TRY(yamlx_to_enum(doc, node->items[i], "physics.sources", source_names, SOLAR_N_SOURCES,
-                          &s, err));
-    *mask |= 1u << s;
-  }
-  return DIP_SUCCESS;
-}
-
-static int read_physics(const yamlx_doc *doc, const yamlx_node *node, scan_config *cfg,
-                        dip_error *err) {
-  static const char *const keys[] = {"electrons", "split", "solar_model", "sources"};
-  DIP_TRY(yamlx_check_keys(doc, node, "physics", keys, 4, err));
-  const yamlx_node *v;
-  const char *s = NULL;
-  if ((v = yamlx_get(node, "electrons"))) {
-    DIP_TRY(yamlx_to_string(doc, v, "physics.electrons", &s, err));
-    NAMED(electrons_from_name, v, &cfg->options.electrons);
-  }
-  if ((v = yamlx_get(node, "split"))) {
-    osc_split split;
-    DIP_TRY(yamlx_to_string(doc, v, "physics.split", &s, err));
-    NAMED(osc_split_from_name, v, &split);
-    cfg->options.split = (int)split;
-  }
-  if ((v = yamlx_get(node, "solar_model"))) {
-    solar_metallicity met;
-    DIP_TRY(yamlx_to_string(doc, v, "physics.solar_model", &s, err));
-    NAMED(solar_metallicity_from_name, v, &met);
-    cfg->options.metallicity = (int)met;
-    free(cfg->solar_model);
-    if (!(cfg->solar_model = dip_strdup(s, err)))
-      return DIP_ENOMEM;
-  }
-  if ((v = yamlx_get(node, "sources")))
-    DIP_TRY(read_sources(doc, v, &cfg->options.source_mask, err));
-  return DIP_SUCCESS;
-}
-
-static int read_statistics(const yamlx_doc *doc, const yamlx_node *node, scan_config *cfg,
-                           dip_error *err) {
-  static const char *const keys[] = {"data", "cl", "threshold"};
-  DIP_TRY(yamlx_check_keys(doc, node, "statistics", keys, 3, err));
-  const yamlx_node *v;
-  const char *s = NULL;
-  if ((v = yamlx_get(node, "data"))) {
-    DIP_TRY(yamlx_to_string(doc, v, "statistics.data", &s, err));
-    NAMED(data_mode_from_name, v, &cfg->options.data);
-  }
-  if ((v = yamlx_get(node, "threshold"))) {
-    DIP_TRY(yamlx_to_string(doc, v, "statistics.threshold", &s, err));
-    NAMED(threshold_from_name, v, &cfg->options.threshold);
-  }
-  DIP_TRY(yamlx_opt_double(doc, node, "cl", &cfg->options.cl, err));
-  if (!(cfg->options.cl > 0.0 && cfg->options.cl < 1.0))
-    return yamlx_error(doc, yamlx_get(node, "cl"), err,
-                       "'statistics.cl' must lie strictly between 0 and 1, got %g",
-                       cfg->options.cl);
   return DIP_SUCCESS;
 }
 
@@ -400,15 +328,36 @@ static int default_name(scan_config *cfg, const char *path, dip_error *err) {
   return DIP_SUCCESS;
 }
 
+/* Allowed top-level keys: the engine's, with the model's sections before "run". */
+static int check_top_keys(const yamlx_doc *doc, const config_model *model, dip_error *err) {
+  static const char *const engine_keys[] = {"name",      "output", "experiments", "joint",
+                                            "couplings", "flavors", "m4",         "mu"};
+  const char *keys[32];
+  size_t n = 0;
+  for (size_t i = 0; i < sizeof engine_keys / sizeof *engine_keys; i++)
+    keys[n++] = engine_keys[i];
+  for (size_t i = 0; i < model->n_sections && n < 31; i++)
+    keys[n++] = model->sections[i];
+  keys[n++] = "run";
+  return yamlx_check_keys(doc, doc->root, "scan configuration", keys, n, err);
+}
+
+static int read_model_sections(const yamlx_doc *doc, const config_model *model, dip_error *err) {
+  for (size_t i = 0; i < model->n_sections; i++) {
+    const yamlx_node *v = yamlx_get(doc->root, model->sections[i]);
+    if (v)
+      DIP_TRY(model->read_section(model->options, doc, model->sections[i], v, err));
+  }
+  return DIP_SUCCESS;
+}
+
 static int read_document(const yamlx_doc *doc, scan_config *cfg, dip_error *err) {
-  static const char *const keys[] = {"name",    "output",  "experiments", "joint", "flavors",
-                                     "m4",      "mu",      "physics",     "statistics", "run"};
   const yamlx_node *root = doc->root;
   if (!root)
     return DIP_SUCCESS; /* an empty file is the all-defaults configuration */
-  DIP_TRY(yamlx_check_keys(doc, root, "scan configuration", keys, 10, err));
+  DIP_TRY(check_top_keys(doc, cfg->model, err));
   const char *s = NULL;
-  const yamlx_node *v;
+  const yamlx_node *v, *alias = yamlx_get(root, "flavors");
   if ((v = yamlx_get(root, "name"))) {
     DIP_TRY(yamlx_to_string(doc, v, "name", &s, err));
     free(cfg->name);
@@ -423,12 +372,12 @@ static int read_document(const yamlx_doc *doc, scan_config *cfg, dip_error *err)
     DIP_TRY(read_experiments(doc, v, cfg, err));
   if ((v = yamlx_get(root, "joint")))
     DIP_TRY(read_joint(doc, v, cfg, err));
-  if ((v = yamlx_get(root, "flavors")))
-    DIP_TRY(read_flavors(doc, v, cfg, err));
-  if ((v = yamlx_get(root, "physics")))
-    DIP_TRY(read_physics(doc, v, cfg, err));
-  if ((v = yamlx_get(root, "statistics")))
-    DIP_TRY(read_statistics(doc, v, cfg, err));
+  if ((v = yamlx_get(root, "couplings")) && alias)
+    return yamlx_error(doc, alias, err,
+                       "give either 'couplings' or its alias 'flavors', not both");
+  if (v || (v = alias))
+    DIP_TRY(read_couplings(doc, v, v == alias ? "flavors" : "couplings", cfg, err));
+  DIP_TRY(read_model_sections(doc, cfg->model, err));
   if ((v = yamlx_get(root, "run")))
     DIP_TRY(read_run(doc, v, cfg, err));
   return DIP_SUCCESS;
@@ -440,47 +389,32 @@ static const axis_spec default_mu = {0, 1.0e-12, 1.0e-9, 400, 1};
 
 /* ---- canonical rendering ---- */
 
-static void render_axis(text_buf *tb, const char *key, const axis_spec *spec, const double *v,
+static void render_axis(config_text *tb, const char *key, const axis_spec *spec, const double *v,
                         size_t n) {
   if (spec->is_list) {
-    tb_printf(tb, "%s.values: [", key);
+    config_text_printf(tb, "%s.values: [", key);
     for (size_t i = 0; i < n; i++) {
-      tb_printf(tb, i ? ", " : "");
-      tb_double(tb, v[i]);
+      config_text_printf(tb, i ? ", " : "");
+      config_text_double(tb, v[i]);
     }
-    tb_printf(tb, "]\n");
+    config_text_printf(tb, "]\n");
     return;
   }
-  tb_printf(tb, "%s.from: ", key);
-  tb_double(tb, spec->from);
-  tb_printf(tb, "\n%s.to: ", key);
-  tb_double(tb, spec->to);
-  tb_printf(tb, "\n%s.points: %ld\n%s.spacing: %s\n", key, spec->points, key,
+  config_text_printf(tb, "%s.from: ", key);
+  config_text_double(tb, spec->from);
+  config_text_printf(tb, "\n%s.to: ", key);
+  config_text_double(tb, spec->to);
+  config_text_printf(tb, "\n%s.points: %ld\n%s.spacing: %s\n", key, spec->points, key,
             spec->log_spacing ? "log" : "linear");
-}
-
-static void render_sources(text_buf *tb, unsigned mask) {
-  if (mask == all_sources) {
-    tb_printf(tb, "physics.sources: all\n");
-    return;
-  }
-  tb_printf(tb, "physics.sources: [");
-  int first = 1;
-  for (int s = 0; s < SOLAR_N_SOURCES; s++)
-    if (mask & (1u << s)) {
-      tb_printf(tb, "%s%s", first ? "" : ", ", source_names[s]);
-      first = 0;
-    }
-  tb_printf(tb, "]\n");
 }
 
 /* The run-control part (not hashed): name, output, run.*. */
 static int render_run(scan_config *cfg, dip_error *err) {
-  text_buf run = {0};
-  tb_printf(&run, "name: %s\noutput: %s\nrun.batch: %ld\nrun.progress_seconds: ", cfg->name,
-            cfg->output, cfg->batch);
-  tb_double(&run, cfg->progress_seconds);
-  tb_printf(&run, "\n");
+  config_text run = {0};
+  config_text_printf(&run, "name: %s\noutput: %s\nrun.batch: %ld\nrun.progress_seconds: ",
+                     cfg->name, cfg->output, cfg->batch);
+  config_text_double(&run, cfg->progress_seconds);
+  config_text_printf(&run, "\n");
   free(cfg->run_text);
   cfg->run_text = run.s;
   if (run.failed)
@@ -489,30 +423,24 @@ static int render_run(scan_config *cfg, dip_error *err) {
 }
 
 static int render(scan_config *cfg, const axis_spec *m4, const axis_spec *mu, dip_error *err) {
-  text_buf tb = {0};
-  tb_printf(&tb, "experiments: [");
+  config_text tb = {0};
+  config_text_printf(&tb, "experiments: [");
   for (size_t i = 0; i < cfg->n_experiments; i++)
-    tb_printf(&tb, "%s%s", i ? ", " : "", cfg->experiments[i]);
-  tb_printf(&tb, "]\njoint: [");
+    config_text_printf(&tb, "%s%s", i ? ", " : "", cfg->experiments[i]);
+  config_text_printf(&tb, "]\njoint: [");
   for (size_t j = 0; j < cfg->n_joint; j++) {
-    tb_printf(&tb, "%s[", j ? ", " : "");
+    config_text_printf(&tb, "%s[", j ? ", " : "");
     for (size_t k = 0; k < cfg->joint[j].n; k++)
-      tb_printf(&tb, "%s%s", k ? ", " : "", cfg->experiments[cfg->joint[j].cards[k]]);
-    tb_printf(&tb, "]");
+      config_text_printf(&tb, "%s%s", k ? ", " : "", cfg->experiments[cfg->joint[j].cards[k]]);
+    config_text_printf(&tb, "]");
   }
-  tb_printf(&tb, "]\nflavors: [");
+  config_text_printf(&tb, "]\nflavors: [");
   for (size_t f = 0; f < cfg->n_couplings; f++)
-    tb_printf(&tb, "%s%s", f ? ", " : "", coupling_name(cfg->couplings[f]));
-  tb_printf(&tb, "]\n");
+    config_text_printf(&tb, "%s%s", f ? ", " : "", config_coupling_name(cfg, f));
+  config_text_printf(&tb, "]\n");
   render_axis(&tb, "m4", m4, cfg->m4, cfg->n_m4);
   render_axis(&tb, "mu", mu, cfg->mu, cfg->n_mu);
-  tb_printf(&tb, "physics.electrons: %s\nphysics.split: %s\nphysics.solar_model: %s\n",
-            electrons_name(cfg->options.electrons), osc_split_name((osc_split)cfg->options.split),
-            cfg->solar_model);
-  render_sources(&tb, cfg->options.source_mask);
-  tb_printf(&tb, "statistics.data: %s\nstatistics.cl: ", data_mode_name(cfg->options.data));
-  tb_double(&tb, cfg->options.cl);
-  tb_printf(&tb, "\nstatistics.threshold: %s\n", threshold_name(cfg->options.threshold));
+  cfg->model->render(cfg->model->options, &tb);
   if (tb.failed) {
     free(tb.s);
     return dip_error_set(err, DIP_ENOMEM, "out of memory rendering the configuration");
@@ -538,8 +466,9 @@ static int check_grid_size(const scan_config *cfg, const yamlx_doc *doc, dip_err
                      MAX_GRID_POINTS);
 }
 
-static int load_doc(scan_config *cfg, const yamlx_doc *doc, dip_error *err) {
-  DIP_TRY(set_defaults(cfg, err));
+static int load_doc(scan_config *cfg, const yamlx_doc *doc, const config_model *model,
+                    dip_error *err) {
+  DIP_TRY(set_defaults(cfg, model, err));
   DIP_TRY(default_name(cfg, doc->name, err));
   axis_spec m4 = default_m4, mu = default_mu;
   DIP_TRY(read_document(doc, cfg, err));
@@ -562,25 +491,26 @@ static int load_doc(scan_config *cfg, const yamlx_doc *doc, dip_error *err) {
 }
 
 int config_load_string(scan_config *cfg, const char *text, size_t len, const char *name,
-                       dip_error *err) {
+                       const config_model *model, dip_error *err) {
   yamlx_doc doc;
   memset(&doc, 0, sizeof doc);
   memset(cfg, 0, sizeof *cfg);
   int status = yamlx_load_string(&doc, text, len, name, err);
   if (status == DIP_SUCCESS)
-    status = load_doc(cfg, &doc, err);
+    status = load_doc(cfg, &doc, model, err);
   yamlx_free(&doc);
   if (status != DIP_SUCCESS)
     config_free(cfg);
   return status;
 }
 
-int config_load_file(scan_config *cfg, const char *path, dip_error *err) {
+int config_load_file(scan_config *cfg, const char *path, const config_model *model,
+                     dip_error *err) {
   char *text = NULL;
   size_t len = 0;
   memset(cfg, 0, sizeof *cfg);
   DIP_TRY(dip_read_file(path, &text, &len, err));
-  int status = config_load_string(cfg, text, len, path, err);
+  int status = config_load_string(cfg, text, len, path, model, err);
   free(text);
   return status;
 }
@@ -596,7 +526,7 @@ void config_free(scan_config *cfg) {
   free(cfg->joint);
   free(cfg->m4);
   free(cfg->mu);
-  free(cfg->solar_model);
+  free(cfg->couplings);
   free(cfg->canonical);
   free(cfg->run_text);
   memset(cfg, 0, sizeof *cfg);
@@ -628,6 +558,10 @@ void config_unit_coords(const scan_config *cfg, size_t unit, size_t *entry, size
   *m4 = unit % cfg->n_m4;
   *coupling = (unit / cfg->n_m4) % cfg->n_couplings;
   *entry = unit / (cfg->n_m4 * cfg->n_couplings);
+}
+
+const char *config_coupling_name(const scan_config *cfg, size_t c) {
+  return cfg->model->coupling_name(cfg->couplings[c]);
 }
 
 void config_entry_label(const scan_config *cfg, size_t entry, char *out, size_t n) {

@@ -2,18 +2,18 @@
  * scan.c — the MPI master/worker scan (scan.h).
  *
  * Work distribution.  Rank 0 keeps the queue of pending units in dispatch order: m4 outermost,
- * then entry, then flavor, so that consecutive units share m4 (the analysis caches the per-m4
- * spectra) while every entry and flavor is interleaved through the run (balance).  Workers ask
- * for a batch of consecutive units (request = {units finished since the last request, flags};
- * reply = the unit indices, empty = no more work).  A worker keeps one request in flight: it asks
- * for its next batch as soon as it starts the current one, so it never waits for rank 0 as long
- * as one batch takes longer than one unit on rank 0.
+ * then entry, then coupling, so that consecutive units share m4 (an evaluator may cache per-m4
+ * work, as the dipole analysis does) while every entry and coupling is interleaved through the
+ * run (balance).  Workers ask for a batch of consecutive units (request = {units finished since
+ * the last request, flags}; reply = the unit indices, empty = no more work).  A worker keeps one
+ * request in flight: it asks for its next batch as soon as it starts the current one, so it never
+ * waits for rank 0 as long as one batch takes longer than one unit on rank 0.
  *
  * Rank 0 does not sit idle as a dispatcher: it takes batches from the same queue and computes
  * them itself, one unit at a time, and between two of its units it answers every pending request
  * (MPI_Iprobe).  A request therefore waits at most one unit of rank-0 compute, which the
  * prefetch above hides; with N ranks on N cores all N cores compute.  The batch size defaults to
- * the units of one m4 value (entries x flavors), reduced so that each rank gets several batches.
+ * the units of one m4 value (entries x couplings), reduced so that each rank gets several batches.
  *
  * Results do not depend on the number of ranks or the order of completion: each unit is computed
  * from the configuration alone and written to its own hyperslab.
@@ -97,7 +97,7 @@ typedef struct run_state {
   cube out;
   MPI_Comm comm;
   int rank, size;
-  double *chi2;            /* [n_mu] scratch */
+  unit_result result;      /* one unit's results (scratch) */
   uint64_t *batch;         /* [batch_size] */
   uint64_t *next;          /* [batch_size] (workers: prefetched batch) */
   size_t batch_size;
@@ -124,18 +124,17 @@ static int run_unit(run_state *st, size_t unit, dip_error *err) {
   const scan_config *cfg = st->cfg;
   size_t e, f, m;
   config_unit_coords(cfg, unit, &e, &f, &m);
-  unit_summary s;
-  memset(&s, 0, sizeof s);
+  unit_result_reset(&st->result);
   int status = st->ev->eval(st->ev->ctx, e, cfg->couplings[f], cfg->m4[m], cfg->mu, cfg->n_mu,
-                            st->chi2, &s, err);
+                            &st->result, err);
   if (status != DIP_SUCCESS) {
     char label[512];
     config_entry_label(cfg, e, label, sizeof label);
-    return dip_error_prefix(err, "rank %d: unit (%s, %s, m4 = %g MeV)", st->rank, label,
-                            coupling_name(cfg->couplings[f]), cfg->m4[m]);
+    return dip_error_prefix(err, "rank %d: unit (%s, %s, m4 = %g %s)", st->rank, label,
+                            config_coupling_name(cfg, f), cfg->m4[m], st->ev->m4_unit);
   }
   double t0 = MPI_Wtime();
-  DIP_TRY(timed(&st->io, t0, cube_write_unit(&st->out, unit, st->chi2, &s, err)));
+  DIP_TRY(timed(&st->io, t0, cube_write_unit(&st->out, unit, &st->result, err)));
   st->computed++;
   double now = MPI_Wtime();
   if (now - st->t_sync >= SYNC_SECONDS) {
@@ -159,7 +158,7 @@ static size_t take_batch(queue *q, uint64_t *out, size_t max) {
   return n;
 }
 
-/* Pending units in dispatch order (m4, entry, flavor). */
+/* Pending units in dispatch order (m4, entry, coupling). */
 static int build_queue(run_state *st, queue *q, size_t *before, dip_error *err) {
   const scan_config *cfg = st->cfg;
   size_t total = config_n_units(cfg);
@@ -318,15 +317,16 @@ static size_t choose_batch(const scan_config *cfg, size_t pending, int size) {
 
 static int prepare_output(run_state *st, const cube_meta *meta, int restart, scan_report *rep,
                           dip_error *err) {
+  const scan_evaluator *ev = st->ev;
   int status = DIP_SUCCESS;
   double t0 = st->t_open = MPI_Wtime();
   st->cpu_open = cpu_seconds();
   if (st->rank == 0)
-    status = cube_prepare(st->cfg, meta, restart, &rep->resume, err);
+    status = cube_prepare(st->cfg, meta, ev, restart, &rep->resume, err);
   st->io += MPI_Wtime() - t0;
   DIP_TRY(scan_agree(status, err, st->comm));
   t0 = MPI_Wtime();
-  status = cube_open(&st->out, st->cfg, meta, st->comm, err);
+  status = cube_open(&st->out, st->cfg, meta, ev, st->comm, err);
   st->io += MPI_Wtime() - t0;
   if (scan_agree(status, err, st->comm) != DIP_SUCCESS) {
     cube_close(&st->out, 0, st->size, NULL);
@@ -348,8 +348,8 @@ static int plan_work(run_state *st, master *ms, scan_report *rep, dip_error *err
   st->batch_size = (size_t)b;
   st->batch = dip_calloc(st->batch_size, sizeof *st->batch, err);
   st->next = dip_calloc(st->batch_size, sizeof *st->next, err);
-  st->chi2 = dip_calloc(st->cfg->n_mu, sizeof *st->chi2, err);
-  status = st->batch && st->next && st->chi2 ? DIP_SUCCESS : DIP_ENOMEM;
+  status = st->batch && st->next ? unit_result_init(&st->result, st->ev->schema, st->cfg->n_mu, err)
+                                 : DIP_ENOMEM;
   rep->units_before = ms->before;
   return scan_agree(status, err, st->comm);
 }
@@ -429,7 +429,7 @@ int scan_run(const scan_config *cfg, const cube_meta *meta, int restart,
   free(ms.q.units);
   free(st.batch);
   free(st.next);
-  free(st.chi2);
+  unit_result_free(&st.result);
   if (!rep->fatal)
     MPI_Comm_free(&st.comm);
   return status;

@@ -2,9 +2,10 @@
  * reduce.c — 1-dof limits, 2-dof contours, CSV and /limits_reduced from a scan cube (see reduce.h).
  *
  * Three steps, kept apart so that the cube is never touched before everything is known:
- * reduce_cube_read (serial HDF5, read-only), reduce_run (pure computation on the loaded arrays),
- * then reduce_write_csv / reduce_write_cube.  A "row" is one unit's chi^2(mu) with the NaN points
- * dropped and, when the engine stored chi^2(mu = 0), that point prepended.
+ * reduce_cube_read (the cube reader of engine/cube.h, read-only), reduce_run (pure computation
+ * on the loaded arrays), then reduce_write_csv / reduce_write_cube.  A "row" is one unit's
+ * chi^2(mu) with the NaN points dropped and, when the engine stored chi^2(mu = 0), that point
+ * prepended.
  */
 #include "output/reduce.h"
 
@@ -18,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "stats/evaluator.h"
+
 #define HDF5_TRY(expr, what)                                                          \
   do {                                                                               \
     if ((expr) < 0)                                                                  \
@@ -25,146 +28,6 @@
   } while (0)
 
 /* ---- reading ---- */
-
-/* Read a string attribute of the root group (fixed or variable length) into out[n]; "" if absent. */
-static void read_text_attr(hid_t file, const char *name, char *out, size_t n) {
-  out[0] = '\0';
-  if (H5Aexists(file, name) <= 0)
-    return;
-  hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
-  hid_t ftype = attr >= 0 ? H5Aget_type(attr) : -1;
-  if (ftype >= 0 && H5Tget_class(ftype) == H5T_STRING) {
-    hid_t mtype = H5Tcopy(H5T_C_S1);
-    H5Tset_cset(mtype, H5Tget_cset(ftype)); /* h5py writes UTF-8; HDF5 converts no charsets */
-    if (H5Tis_variable_str(ftype) > 0) {
-      char *s = NULL;
-      if (H5Tset_size(mtype, H5T_VARIABLE) >= 0 && H5Aread(attr, mtype, &s) >= 0 && s)
-        snprintf(out, n, "%s", s);
-      H5free_memory(s);
-    } else {
-      size_t width = H5Tget_size(ftype);
-      char *buf = calloc(width + 1, 1);
-      if (buf && H5Tset_size(mtype, width) >= 0 && H5Aread(attr, mtype, buf) >= 0)
-        snprintf(out, n, "%s", buf);
-      free(buf);
-    }
-    H5Tclose(mtype);
-  }
-  if (ftype >= 0)
-    H5Tclose(ftype);
-  if (attr >= 0)
-    H5Aclose(attr);
-}
-
-static double read_double_attr(hid_t file, const char *name) {
-  double v = NAN;
-  if (H5Aexists(file, name) <= 0)
-    return v;
-  hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
-  if (attr >= 0 && H5Aread(attr, H5T_NATIVE_DOUBLE, &v) < 0)
-    v = NAN;
-  if (attr >= 0)
-    H5Aclose(attr);
-  return v;
-}
-
-/* Extent of a dataset: its rank must be `rank`; dims[rank] filled. */
-static int dataset_dims(hid_t d, int rank, hsize_t *dims) {
-  hid_t space = H5Dget_space(d);
-  int ok = space >= 0 && H5Sget_simple_extent_ndims(space) == rank &&
-           H5Sget_simple_extent_dims(space, dims, NULL) == rank;
-  if (space >= 0)
-    H5Sclose(space);
-  return ok ? 0 : -1;
-}
-
-/* Read a 1-D string dataset (fixed or variable length) into n newly allocated strings. */
-static int read_string_axis(hid_t file, const char *name, char ***out, size_t *n, const char *path,
-                            dip_error *err) {
-  hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
-  HDF5_TRY(d, name);
-  hsize_t dims[1] = {0};
-  hid_t ftype = H5Dget_type(d), mtype = H5Tcopy(H5T_C_S1);
-  int vlen = ftype >= 0 ? H5Tis_variable_str(ftype) > 0 : 0;
-  size_t width = ftype >= 0 && !vlen ? H5Tget_size(ftype) : 0;
-  int ok = ftype >= 0 && mtype >= 0 && H5Tget_class(ftype) == H5T_STRING &&
-           H5Tset_cset(mtype, H5Tget_cset(ftype)) >= 0 && dataset_dims(d, 1, dims) == 0 &&
-           dims[0] > 0 &&
-           H5Tset_size(mtype, vlen ? H5T_VARIABLE : width) >= 0;
-  char **list = ok ? calloc(dims[0], sizeof *list) : NULL;
-  char *fixed = ok && !vlen ? calloc(dims[0], width + 1) : NULL;
-  ok = ok && list && (vlen || fixed);
-  if (ok && vlen) {
-    char **raw = calloc(dims[0], sizeof *raw);
-    hid_t space = H5Dget_space(d);
-    ok = raw && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0;
-    for (hsize_t i = 0; ok && i < dims[0]; i++)
-      ok = (list[i] = strdup(raw[i] ? raw[i] : "")) != NULL;
-    if (raw && space >= 0)
-      H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, raw);
-    if (space >= 0)
-      H5Sclose(space);
-    free(raw);
-  } else if (ok) {
-    ok = H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, fixed) >= 0;
-    for (hsize_t i = 0; ok && i < dims[0]; i++) {
-      list[i] = calloc(width + 1, 1);
-      ok = list[i] != NULL;
-      if (ok)
-        memcpy(list[i], fixed + i * width, width);
-    }
-  }
-  free(fixed);
-  if (mtype >= 0)
-    H5Tclose(mtype);
-  if (ftype >= 0)
-    H5Tclose(ftype);
-  H5Dclose(d);
-  if (!ok) {
-    for (hsize_t i = 0; list && i < dims[0]; i++)
-      free(list[i]);
-    free(list);
-    return dip_error_set(err, DIP_EHDF5, "%s: cannot read string axis /%s", path, name);
-  }
-  *out = list;
-  *n = dims[0];
-  return DIP_SUCCESS;
-}
-
-/* Read a numeric dataset whose shape must equal dims[rank]; *out allocated.  With optional set,
- * a missing dataset leaves *out NULL. */
-static int read_array(hid_t file, const char *name, hid_t mtype, size_t elem, int rank,
-                      const hsize_t *dims, int optional, void **out, const char *path,
-                      dip_error *err) {
-  *out = NULL;
-  if (optional && H5Lexists(file, name, H5P_DEFAULT) <= 0)
-    return DIP_SUCCESS;
-  hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
-  HDF5_TRY(d, name);
-  hsize_t got[4] = {0, 0, 0, 0};
-  size_t count = 1;
-  int shape_ok = dataset_dims(d, rank, got) == 0;
-  for (int i = 0; shape_ok && i < rank; i++) {
-    shape_ok = got[i] == dims[i];
-    count *= dims[i];
-  }
-  if (!shape_ok) {
-    H5Dclose(d);
-    return dip_error_set(err, DIP_EINVAL, "%s: /%s does not have the shape of the axes", path,
-                         name);
-  }
-  void *buf = dip_calloc(count, elem, err);
-  int rc = buf ? H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
-  H5Dclose(d);
-  if (!buf)
-    return DIP_ENOMEM;
-  if (rc < 0) {
-    free(buf);
-    return dip_error_set(err, DIP_EHDF5, "%s: HDF5 error: reading /%s", path, name);
-  }
-  *out = buf;
-  return DIP_SUCCESS;
-}
 
 static int check_mu_axis(const reduce_cube *c, const char *path, dip_error *err) {
   for (size_t i = 0; i < c->n_mu; i++)
@@ -174,77 +37,42 @@ static int check_mu_axis(const reduce_cube *c, const char *path, dip_error *err)
   return DIP_SUCCESS;
 }
 
-static int read_contents(reduce_cube *c, hid_t file, const char *path, dip_error *err) {
-  size_t n_m4 = 0, n_mu = 0;
-  DIP_TRY(read_string_axis(file, "axes/experiment", &c->entries, &c->n_entries, path, err));
-  DIP_TRY(read_string_axis(file, "axes/flavor", &c->flavors, &c->n_flavors, path, err));
-  hid_t d = H5Dopen2(file, "axes/m4", H5P_DEFAULT);
-  HDF5_TRY(d, "axes/m4");
-  hsize_t dim[1];
-  int rc = dataset_dims(d, 1, dim);
-  n_m4 = dim[0];
-  H5Dclose(d);
-  HDF5_TRY(rc, "axes/m4 shape");
-  d = H5Dopen2(file, "axes/mu", H5P_DEFAULT);
-  HDF5_TRY(d, "axes/mu");
-  rc = dataset_dims(d, 1, dim);
-  n_mu = dim[0];
-  H5Dclose(d);
-  HDF5_TRY(rc, "axes/mu shape");
-  c->n_m4 = n_m4;
-  c->n_mu = n_mu;
-  hsize_t dims[4] = {c->n_entries, c->n_flavors, n_m4, n_mu};
-  const hid_t dbl = H5T_NATIVE_DOUBLE;
-  DIP_TRY(read_array(file, "axes/m4", dbl, sizeof(double), 1, &dims[2], 0, (void **)&c->m4, path,
-                     err));
-  DIP_TRY(read_array(file, "axes/mu", dbl, sizeof(double), 1, &dims[3], 0, (void **)&c->mu, path,
-                     err));
-  DIP_TRY(check_mu_axis(c, path, err));
-  DIP_TRY(read_array(file, "chi2", dbl, sizeof(double), 4, dims, 0, (void **)&c->chi2, path, err));
-  DIP_TRY(read_array(file, "done", H5T_NATIVE_UINT8, 1, 3, dims, 0, (void **)&c->done, path, err));
-  DIP_TRY(read_array(file, "limits/mu_1dof", dbl, sizeof(double), 3, dims, 1,
-                     (void **)&c->engine_mu_1dof, path, err));
-  DIP_TRY(read_array(file, "limits/chi2_min", dbl, sizeof(double), 3, dims, 1,
-                     (void **)&c->engine_chi2_min, path, err));
-  DIP_TRY(read_array(file, "units/chi2_zero", dbl, sizeof(double), 3, dims, 1,
-                     (void **)&c->chi2_zero, path, err));
-  c->engine_cl = read_double_attr(file, "cl");
-  c->engine_threshold = read_double_attr(file, "threshold_delta_chi2");
-  read_text_attr(file, "threshold", c->threshold_name, sizeof c->threshold_name);
-  read_text_attr(file, "data", c->data, sizeof c->data);
-  read_text_attr(file, "status", c->status, sizeof c->status);
-  return DIP_SUCCESS;
+/* The reducer's views of what cube_read loaded. */
+static void take_views(reduce_cube *c) {
+  const cube_data *d = &c->loaded;
+  c->n_entries = d->n_entries;
+  c->n_flavors = d->n_couplings;
+  c->n_m4 = d->n_m4;
+  c->n_mu = d->n_mu;
+  c->entries = d->entry_names;
+  c->flavors = d->coupling_names;
+  c->m4 = d->m4;
+  c->mu = d->mu;
+  c->chi2 = d->fields[DIPOLE_CHI2];
+  c->engine_mu_1dof = d->fields[DIPOLE_MU_1DOF];
+  c->engine_chi2_min = d->fields[DIPOLE_CHI2_MIN];
+  c->chi2_zero = d->fields[DIPOLE_CHI2_ZERO];
+  c->done = d->done;
+  c->engine_cl = cube_data_number(d, "cl");
+  c->engine_threshold = cube_data_number(d, "threshold_delta_chi2");
+  snprintf(c->threshold_name, sizeof c->threshold_name, "%s", cube_data_text(d, "threshold"));
+  snprintf(c->data, sizeof c->data, "%s", cube_data_text(d, "data"));
+  snprintf(c->status, sizeof c->status, "%s", cube_data_text(d, "status"));
 }
 
 int reduce_cube_read(reduce_cube *c, const char *path, dip_error *err) {
   memset(c, 0, sizeof *c);
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (file < 0)
-    return dip_error_set(err, DIP_EIO, "%s: cannot open as an HDF5 file", path);
-  int status = read_contents(c, file, path, err);
-  H5Fclose(file);
+  DIP_TRY(cube_read(&c->loaded, path, &dipole_result_schema, err));
+  take_views(c);
+  int status = c->chi2 ? check_mu_axis(c, path, err)
+                       : dip_error_set(err, DIP_EHDF5, "%s: HDF5 error: no /chi2 dataset", path);
   if (status != DIP_SUCCESS)
     reduce_cube_free(c);
   return status;
 }
 
-static void free_strings(char **list, size_t n) {
-  for (size_t i = 0; list && i < n; i++)
-    free(list[i]);
-  free(list);
-}
-
 void reduce_cube_free(reduce_cube *c) {
-  free_strings(c->entries, c->n_entries);
-  free_strings(c->flavors, c->n_flavors);
-  free(c->m4);
-  free(c->mu);
-  free(c->chi2);
-  free(c->engine_mu_1dof);
-  free(c->engine_chi2_min);
-  free(c->chi2_zero);
-  free(c->done);
+  cube_data_free(&c->loaded);
   memset(c, 0, sizeof *c);
 }
 

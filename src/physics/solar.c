@@ -352,3 +352,5 @@ int solar_metallicity_from_name(const char *name, solar_metallicity *out, dip_er
 const char *solar_metallicity_name(solar_metallicity m) {
   return dip_names_get(&solar_model_names, m);
 }
+
+const char *solar_source_name(solar_source_id s) { return dip_names_get(&solar_source_names, s); }

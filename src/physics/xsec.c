@@ -30,6 +30,11 @@
 /* hbar c squared [MeV^2 cm^2]: converts MeV^-2 to cm^2. */
 static const double HBARC2 = DIP_HBARC_MEV_CM * DIP_HBARC_MEV_CM;
 
+const char xsec_convention[] =
+    "dsigma/dT = (pi alpha^2/m_e^2) (mu/mu_B)^2 [1/T - 1/E - m4^2/(2 E T m_e)(1 - T/(2E) + "
+    "m_e/(2E)) + m4^4 (T - m_e)/(8 E^2 T^2 m_e^2)]; mu is the transition moment in mu_B "
+    "(XENONnT normalisation, not d = mu/2)";
+
 double xsec_dipole_prefactor_cm2(void) {
   return DIP_PI * DIP_ALPHA * DIP_ALPHA / (DIP_ME_MEV * DIP_ME_MEV) * HBARC2;
 }

@@ -20,8 +20,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "stats/analysis.h"
 #include "engine/config.h"
+#include "stats/analysis.h"
+#include "stats/options.h"
 
 static double clock_seconds(clockid_t id) {
   struct timespec ts;
@@ -29,10 +30,11 @@ static double clock_seconds(clockid_t id) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int build(const scan_config *cfg, analysis **an, dip_error *err) {
+static int build(const scan_config *cfg, const analysis_options *opt, analysis **an,
+                 dip_error *err) {
   char data_dir[4096];
   DIP_TRY(dip_data_dir(data_dir, sizeof data_dir, err));
-  DIP_TRY(analysis_init(an, data_dir, &cfg->options, (const char *const *)cfg->experiments,
+  DIP_TRY(analysis_init(an, data_dir, opt, (const char *const *)cfg->experiments,
                         cfg->n_experiments, err));
   size_t entry;
   for (size_t i = 0; i < cfg->n_experiments; i++)
@@ -50,8 +52,8 @@ static int run_pass(analysis *an, const scan_config *cfg, size_t stride, double 
     for (size_t e = 0; e < config_n_entries(cfg); e++)
       for (size_t f = 0; f < cfg->n_couplings; f++) {
         unit_summary s;
-        DIP_TRY(analysis_eval_unit(an, e, cfg->couplings[f], cfg->m4[m], cfg->mu, cfg->n_mu,
-                                   chi2, &s, err));
+        DIP_TRY(analysis_eval_unit(an, e, (dip_coupling)cfg->couplings[f], cfg->m4[m], cfg->mu,
+                                   cfg->n_mu, chi2, &s, err));
         (*units)++;
         *profiles += s.n_profiles;
         *fallbacks += s.n_fallbacks;
@@ -69,11 +71,14 @@ int main(int argc, char **argv) {
   dip_gsl_quiet();
   dip_error err;
   dip_error_clear(&err);
+  analysis_options opt;
+  config_model model;
+  options_config_model(&model, &opt);
   scan_config cfg;
   analysis *an = NULL;
-  int status = config_load_file(&cfg, argv[1], &err);
+  int status = config_load_file(&cfg, argv[1], &model, &err);
   if (status == DIP_SUCCESS)
-    status = build(&cfg, &an, &err);
+    status = build(&cfg, &opt, &an, &err);
   size_t stride = argc > 2 && atol(argv[2]) > 0 ? (size_t)atol(argv[2]) : 1;
   int repeats = argc > 3 && atoi(argv[3]) > 0 ? atoi(argv[3]) : 1;
   double *chi2 = status == DIP_SUCCESS ? dip_calloc(cfg.n_mu, sizeof *chi2, &err) : NULL;

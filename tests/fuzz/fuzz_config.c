@@ -12,6 +12,7 @@
 
 #include "engine/config.h"
 #include "fuzz.h"
+#include "stats/options.h"
 
 static int fuzz_config_axis_ok(const double *x, size_t n, double lo) {
   if (n == 0)
@@ -24,8 +25,11 @@ static int fuzz_config_axis_ok(const double *x, size_t n, double lo) {
 
 static void fuzz_config_check(const scan_config *cfg) {
   FUZZ_CHECK(cfg->name && cfg->output && cfg->canonical && cfg->hash[0], "resolved strings");
-  FUZZ_CHECK(cfg->n_experiments > 0 && cfg->n_couplings > 0 && cfg->n_couplings <= N_COUPLINGS,
+  FUZZ_CHECK(cfg->n_experiments > 0 && cfg->n_couplings > 0 &&
+                 cfg->n_couplings <= cfg->model->n_couplings,
              "experiments and couplings present");
+  for (size_t c = 0; c < cfg->n_couplings; c++)
+    FUZZ_CHECK(cfg->couplings[c] < cfg->model->n_couplings, "coupling index of the model");
   FUZZ_CHECK(fuzz_config_axis_ok(cfg->m4, cfg->n_m4, 0.0), "m4 axis finite, >= 0, increasing");
   FUZZ_CHECK(fuzz_config_axis_ok(cfg->mu, cfg->n_mu, 0.0), "mu axis finite, >= 0, increasing");
   for (size_t j = 0; j < cfg->n_joint; j++)
@@ -55,10 +59,13 @@ static void fuzz_config_check(const scan_config *cfg) {
 }
 
 FUZZ_TARGET(fuzz_config) {
+  analysis_options opt;
+  config_model model;
+  options_config_model(&model, &opt);
   scan_config cfg;
   dip_error err;
   dip_error_clear(&err);
-  int status = config_load_string(&cfg, (const char *)data, size, "fuzz.yaml", &err);
+  int status = config_load_string(&cfg, (const char *)data, size, "fuzz.yaml", &model, &err);
   if (status != DIP_SUCCESS) {
     FUZZ_CHECK(fuzz_message_ok(status, &err), "config_load_string failure message");
   } else {

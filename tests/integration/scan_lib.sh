@@ -23,5 +23,15 @@ digest() {
   done
   echo "$out"
 }
-# Unit index of every journal record (128-byte records, the index is the 2nd 8-byte word).
-journal_units() { od -An -v -tu8 -w128 "$1" | awk '{print $2}'; }
+# Bytes of one journal record (format 2: a 48-byte header whose u32 at offset 20 is the payload
+# length P, then P bytes, then an 8-byte hash), and the unit index of every record (2nd 8-byte
+# word).
+journal_record_size() {
+  local p
+  p=$(od -An -j20 -N4 -tu4 "$1" | tr -d ' ')
+  echo $((48 + ${p:-0} + 8))
+}
+journal_units() {
+  [ -s "$1" ] || return 0
+  od -An -v -tu8 -w"$(journal_record_size "$1")" "$1" | awk '{print $2}'
+}

@@ -22,11 +22,14 @@ mu: {from: 1.0e-12, to: 1.0e-9, points: $SLURM_TEST_MU, spacing: log}
 EOF
 }
 
-# Finished units of a running or stopped scan: the journal holds one 128-byte record per unit.
+# Finished units of a running or stopped scan: the journal holds one record per unit (format 2:
+# 48-byte header whose u32 at offset 20 is the payload length P, then P bytes, then an 8-byte hash).
 units_done() {  # CUBE
-  local size
+  local size payload
   size=$(stat -c %s "$1.journal" 2>/dev/null) || { echo 0; return; }
-  echo $((size / 128))
+  payload=$(od -An -j20 -N4 -tu4 "$1.journal" 2>/dev/null | tr -d ' ')
+  [ -n "$payload" ] || { echo 0; return; }
+  echo $((size / (48 + payload + 8)))
 }
 
 # A complete cube: every unit done, status "complete", chi2 finite everywhere, written by RANKS ranks.

@@ -1,14 +1,19 @@
 /*
  * test_config.c — the scan configuration: defaults, axes, canonical text and hash, the unit
- * index, config_diff, and bad configurations (fixtures tests/data/scan_bad_*.yaml) that must be
- * refused with FILE:LINE:COL and the offending key.
+ * index, config_diff, the `couplings:` key and its alias `flavors:`, and bad configurations
+ * (fixtures tests/data/scan_bad_*.yaml) that must be refused with FILE:LINE:COL and the offending
+ * key.  The model's sections are those of the dipole analysis (stats/options.h).
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/config.h"
+#include "stats/options.h"
 #include "test.h"
+
+static analysis_options options;
+static config_model model;
 
 static const char *root(void) {
   const char *r = getenv("DIPSCAN_ROOT");
@@ -16,7 +21,7 @@ static const char *root(void) {
 }
 
 static int load_text(scan_config *cfg, const char *text, dip_error *err) {
-  return config_load_string(cfg, text, strlen(text), "scans/t.yaml", err);
+  return config_load_string(cfg, text, strlen(text), "scans/t.yaml", &model, err);
 }
 
 static void test_defaults(void) {
@@ -35,8 +40,8 @@ static void test_defaults(void) {
   test_rel(cfg.m4[0], 0.001, 0, "m4 axis starts exactly at 0.001 MeV");
   test_rel(cfg.m4[119], 0.6, 0, "m4 axis ends exactly at 0.6 MeV");
   test_rel(cfg.m4[1] / cfg.m4[0], pow(600.0, 1.0 / 119.0), 1e-12, "m4 axis is log-spaced");
-  test_rel(cfg.options.cl, 0.90, 0, "default cl 0.90");
-  test_true(cfg.options.threshold == THRESHOLD_TWO_SIDED && cfg.options.data == DATA_OBSERVED,
+  test_rel(options.cl, 0.90, 0, "default cl 0.90");
+  test_true(options.threshold == THRESHOLD_TWO_SIDED && options.data == DATA_OBSERVED,
             "default two-sided threshold, observed data");
   test_true(strlen(cfg.hash) == 16, "hash is 16 hex digits");
   config_free(&cfg);
@@ -91,6 +96,29 @@ static void test_hash(void) {
   config_free(&c);
 }
 
+/* `couplings:` is the key, `flavors:` its alias: same configuration, same canonical text (which
+ * still says `flavors:`); both at once are refused naming both. */
+static void test_couplings_alias(void) {
+  scan_config a, b, both;
+  dip_error err;
+  int ok = load_text(&a, "couplings: [mu, e]\n", &err) == DIP_SUCCESS &&
+           load_text(&b, "flavors: [mu, e]\n", &err) == DIP_SUCCESS;
+  test_true(ok && !strcmp(a.canonical, b.canonical) && !strcmp(a.hash, b.hash) &&
+                strstr(a.canonical, "\nflavors: [mu, e]\n") && a.n_couplings == 2 &&
+                !strcmp(config_coupling_name(&a, 0), "mu"),
+            "'couplings' and its alias 'flavors' give the same configuration");
+  int st = load_text(&both, "couplings: [e]\nflavors: [e]\n", &err);
+  test_true(st == DIP_EINVAL && strstr(err.msg, "'couplings'") && strstr(err.msg, "'flavors'"),
+            "'couplings' and 'flavors' together are refused naming both");
+  printf("# %s\n", err.msg);
+  st = load_text(&both, "couplings: [e, nue]\n", &err);
+  test_true(st == DIP_EINVAL && strstr(err.msg, "unknown coupling 'nue'") &&
+                strstr(err.msg, "universal, e, mu, tau"),
+            "an unknown coupling is refused listing the model's names");
+  config_free(&a);
+  config_free(&b);
+}
+
 /* A bad fixture must fail with "PATH:LINE:COL: ..." mentioning `word`. */
 static void test_bad(const char *fixture, int line, const char *word) {
   char path[1024], where[1100];
@@ -99,7 +127,7 @@ static void test_bad(const char *fixture, int line, const char *word) {
   scan_config cfg;
   dip_error err;
   dip_error_clear(&err);
-  int st = config_load_file(&cfg, path, &err);
+  int st = config_load_file(&cfg, path, &model, &err);
   int ok = st == DIP_EINVAL && strncmp(err.msg, where, strlen(where)) == 0 && strstr(err.msg, word);
   char name[256];
   snprintf(name, sizeof name, "%s refused at line %d mentioning '%s'", fixture, line, word);
@@ -111,9 +139,11 @@ static void test_bad(const char *fixture, int line, const char *word) {
 int main(void) {
   dip_gsl_quiet();
   test_suite("config");
+  options_config_model(&model, &options);
   test_defaults();
   test_axes_and_units();
   test_hash();
+  test_couplings_alias();
   test_bad("scan_bad_unknown_key.yaml", 3, "flavours");
   test_bad("scan_bad_type.yaml", 2, "points");
   test_bad("scan_bad_axis.yaml", 1, "m4.to");

@@ -1,0 +1,57 @@
+/*
+ * evaluator.h — the dipole analysis as a scan evaluator (engine/evaluator.h).
+ *
+ * A unit (entry, coupling, m4) is evaluated by analysis_eval_unit along the mu axis; its results
+ * are the fields of dipole_result_schema, one dataset each in the cube:
+ *   chi2                  [mu]      profiled chi^2 (journal: hash)
+ *   limits/mu_1dof        scalar    root-found 1-dof limit [mu_B] (+inf: none)
+ *   limits/chi2_min       scalar    profiled chi^2 at the best fit
+ *   limits/mu_best        scalar    best-fit mu >= 0 [mu_B]
+ *   units/chi2_zero       scalar    profiled chi^2 at mu = 0
+ *   units/signal_total    scalar    unit-coupling signal counts (per mu_B^2)
+ *   units/n_profiles      scalar    int64, profiled chi^2 evaluations
+ *   units/n_fallbacks     scalar    int64, profiles that needed the fallback minimiser
+ *   units/nuisances_best  [nuisance] profiled nuisances at mu_best (NaN in unused slots)
+ * The evaluator also hands the engine the cube's root attributes describing the analysis (units,
+ * cross-section convention, cl, threshold, data, electrons, split, solar model), the entry names
+ * and the nuisance names of every entry (/axes/nuisance).
+ */
+#ifndef DIPSCAN_STATS_EVALUATOR_H
+#define DIPSCAN_STATS_EVALUATOR_H
+
+#include "engine/evaluator.h"
+#include "stats/analysis.h"
+
+/* Field indices of dipole_result_schema. */
+enum dipole_field {
+  DIPOLE_CHI2,
+  DIPOLE_MU_1DOF,
+  DIPOLE_CHI2_MIN,
+  DIPOLE_MU_BEST,
+  DIPOLE_CHI2_ZERO,
+  DIPOLE_SIGNAL_TOTAL,
+  DIPOLE_N_PROFILES,
+  DIPOLE_N_FALLBACKS,
+  DIPOLE_NUISANCES_BEST,
+  DIPOLE_N_FIELDS
+};
+
+extern const result_schema dipole_result_schema;
+
+#define DIPOLE_N_ATTRIBUTES 10
+
+typedef struct dipole_evaluator {
+  scan_evaluator ev;            /* what scan_run takes; ev.ctx is the analysis (not owned) */
+  scan_attribute attributes[DIPOLE_N_ATTRIBUTES];
+  const char **entry_names;     /* [entries], owned by the analysis */
+  char *nuisance_text;          /* [entries][ANALYSIS_MAX_NUISANCES][64] */
+  const char **nuisance_names;  /* [entries][ANALYSIS_MAX_NUISANCES] into nuisance_text */
+  const char *const *axis_labels[1];
+} dipole_evaluator;
+
+/* Wire an analysis (with its entries added) built with options opt; both must outlive d. */
+int dipole_evaluator_init(dipole_evaluator *d, analysis *an, const analysis_options *opt,
+                          dip_error *err);
+void dipole_evaluator_free(dipole_evaluator *d);
+
+#endif /* DIPSCAN_STATS_EVALUATOR_H */

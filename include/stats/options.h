@@ -1,0 +1,21 @@
+/*
+ * options.h — the dipole analysis' part of a scan configuration: the `physics:` and `statistics:`
+ * sections, read into analysis_options, and the couplings the analysis can scan.
+ *
+ *   physics:    electrons (free | stepping), split (simple | full), solar_model (b16-gs98 |
+ *               b16-agss09met), sources (all | list of pp, pep, hep, 7Be, 8B, 13N, 15O, 17F)
+ *   statistics: data (observed | asimov), cl (0 < cl < 1), threshold (two-sided | one-sided)
+ *
+ * options_config_model() wires these into the engine's configuration reader (engine/config.h):
+ * the engine reads everything else and appends the lines rendered here to the canonical text.
+ */
+#ifndef DIPSCAN_OPTIONS_H
+#define DIPSCAN_OPTIONS_H
+
+#include "engine/config.h"
+#include "stats/analysis.h"
+
+/* A config_model whose options are *opt (filled when a configuration is loaded with it). */
+void options_config_model(config_model *model, analysis_options *opt);
+
+#endif /* DIPSCAN_OPTIONS_H */

@@ -1,0 +1,137 @@
+/*
+ * evaluator.c — the dipole analysis behind the scan engine (stats/evaluator.h).
+ *
+ * The schema table below is the single description of what a dipole unit stores; eval_unit is its
+ * computation (analysis_eval_unit's unit_summary copied into the fields).  The root attributes
+ * and the names of entries and nuisances are gathered once from the analysis and its options.
+ */
+#include "stats/evaluator.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "physics/oscillation.h"
+#include "physics/solar.h"
+#include "physics/xsec.h"
+
+#define NUISANCE_NAME_LEN 64
+
+static const char mu_unit[] = "mu_B", m4_unit[] = "MeV";
+
+static const result_axis axes[] = {{"nuisance", ANALYSIS_MAX_NUISANCES}};
+
+static const result_field fields[DIPOLE_N_FIELDS] = {
+    [DIPOLE_CHI2] = {"chi2", RESULT_DOUBLE, RESULT_MU_ROW, 0, "1",
+                     "profiled chi^2 at each mu (nuisances profiled at every point)", NAN,
+                     RESULT_JOURNAL_HASH},
+    [DIPOLE_MU_1DOF] = {"limits/mu_1dof", RESULT_DOUBLE, RESULT_SCALAR, 0, "mu_B",
+                        "root-found 1-dof upper limit on mu at the file's cl and threshold "
+                        "(+inf: no sensitivity)", NAN, RESULT_JOURNAL_VALUE},
+    [DIPOLE_CHI2_MIN] = {"limits/chi2_min", RESULT_DOUBLE, RESULT_SCALAR, 0, "1",
+                         "profiled chi^2 at the best fit mu_best", NAN, RESULT_JOURNAL_VALUE},
+    [DIPOLE_MU_BEST] = {"limits/mu_best", RESULT_DOUBLE, RESULT_SCALAR, 0, "mu_B",
+                        "best-fit mu >= 0", NAN, RESULT_JOURNAL_VALUE},
+    [DIPOLE_CHI2_ZERO] = {"units/chi2_zero", RESULT_DOUBLE, RESULT_SCALAR, 0, "1",
+                          "profiled chi^2 at mu = 0", NAN, RESULT_JOURNAL_VALUE},
+    [DIPOLE_SIGNAL_TOTAL] = {"units/signal_total", RESULT_DOUBLE, RESULT_SCALAR, 0, "mu_B^-2",
+                             "unit-coupling signal counts summed over the entry's bins", NAN,
+                             RESULT_JOURNAL_VALUE},
+    [DIPOLE_N_PROFILES] = {"units/n_profiles", RESULT_INT64, RESULT_SCALAR, 0, "1",
+                           "profiled chi^2 evaluations spent on the unit", 0,
+                           RESULT_JOURNAL_VALUE},
+    [DIPOLE_N_FALLBACKS] = {"units/n_fallbacks", RESULT_INT64, RESULT_SCALAR, 0, "1",
+                            "profiles where Newton failed and the fallback minimiser was used", 0,
+                            RESULT_JOURNAL_VALUE},
+    [DIPOLE_NUISANCES_BEST] = {"units/nuisances_best", RESULT_DOUBLE, RESULT_VECTOR, 0, "1",
+                               "profiled nuisances (relative normalisations) at mu_best, named "
+                               "by /axes/nuisance", NAN, RESULT_JOURNAL_VALUE},
+};
+
+const result_schema dipole_result_schema = {fields, DIPOLE_N_FIELDS, axes, 1};
+
+static int eval_unit(void *ctx, size_t entry, size_t coupling, double m4, const double *mu,
+                     size_t n_mu, unit_result *out, dip_error *err) {
+  unit_summary s;
+  memset(&s, 0, sizeof s);
+  DIP_TRY(analysis_eval_unit(ctx, entry, (dip_coupling)coupling, m4, mu, n_mu,
+                             unit_result_doubles(out, DIPOLE_CHI2), &s, err));
+  *unit_result_doubles(out, DIPOLE_MU_1DOF) = s.mu_limit;
+  *unit_result_doubles(out, DIPOLE_CHI2_MIN) = s.chi2_min;
+  *unit_result_doubles(out, DIPOLE_MU_BEST) = s.mu_best;
+  *unit_result_doubles(out, DIPOLE_CHI2_ZERO) = s.chi2_zero;
+  *unit_result_doubles(out, DIPOLE_SIGNAL_TOTAL) = s.signal_total;
+  *unit_result_int64s(out, DIPOLE_N_PROFILES) = s.n_profiles;
+  *unit_result_int64s(out, DIPOLE_N_FALLBACKS) = s.n_fallbacks;
+  double *nuisances = unit_result_doubles(out, DIPOLE_NUISANCES_BEST);
+  for (size_t p = 0; p < s.n_nuisances && p < ANALYSIS_MAX_NUISANCES; p++)
+    nuisances[p] = s.nuisances[p];
+  return DIP_SUCCESS;
+}
+
+static void set_attributes(dipole_evaluator *d, const analysis *an, const analysis_options *o) {
+  const scan_attribute attrs[DIPOLE_N_ATTRIBUTES] = {
+      {"mu_unit", mu_unit, 0, 0.0},
+      {"m4_unit", m4_unit, 0, 0.0},
+      {"xsec_normalisation", xsec_convention, 0, 0.0},
+      {"cl", NULL, 0, o->cl},
+      {"threshold", threshold_name(o->threshold), 16, 0.0},
+      {"threshold_delta_chi2", NULL, 0, analysis_threshold_1dof(an)},
+      {"data", data_mode_name(o->data), 16, 0.0},
+      {"electrons", electrons_name(o->electrons), 16, 0.0},
+      {"split", osc_split_name((osc_split)o->split), 16, 0.0},
+      {"solar_model", solar_metallicity_name((solar_metallicity)o->metallicity), 0, 0.0},
+  };
+  memcpy(d->attributes, attrs, sizeof attrs);
+}
+
+/* Names of every entry and of its nuisances ("" for unused slots). */
+static int set_names(dipole_evaluator *d, const analysis *an, dip_error *err) {
+  size_t n_entries = analysis_n_entries(an), slots = n_entries * ANALYSIS_MAX_NUISANCES;
+  if (!(d->entry_names = dip_calloc(n_entries, sizeof *d->entry_names, err)) ||
+      !(d->nuisance_text = dip_calloc(slots, NUISANCE_NAME_LEN, err)) ||
+      !(d->nuisance_names = dip_calloc(slots, sizeof *d->nuisance_names, err)))
+    return DIP_ENOMEM;
+  for (size_t e = 0; e < n_entries; e++) {
+    d->entry_names[e] = analysis_entry_name(an, e);
+    for (size_t p = 0; p < ANALYSIS_MAX_NUISANCES; p++) {
+      size_t slot = e * ANALYSIS_MAX_NUISANCES + p;
+      char *name = d->nuisance_text + slot * NUISANCE_NAME_LEN;
+      if (p < analysis_n_nuisances(an, e) &&
+          analysis_nuisance_name(an, e, p, name, NUISANCE_NAME_LEN) != DIP_SUCCESS)
+        return dip_error_set(err, DIP_EINVAL, "entry %s: nuisance %zu has no name that fits",
+                             analysis_entry_name(an, e), p);
+      d->nuisance_names[slot] = name;
+    }
+  }
+  return DIP_SUCCESS;
+}
+
+int dipole_evaluator_init(dipole_evaluator *d, analysis *an, const analysis_options *opt,
+                          dip_error *err) {
+  memset(d, 0, sizeof *d);
+  set_attributes(d, an, opt);
+  int status = set_names(d, an, err);
+  if (status != DIP_SUCCESS) {
+    dipole_evaluator_free(d);
+    return status;
+  }
+  d->axis_labels[0] = d->nuisance_names;
+  d->ev = (scan_evaluator){.eval = eval_unit,
+                           .ctx = an,
+                           .schema = &dipole_result_schema,
+                           .m4_unit = m4_unit,
+                           .mu_unit = mu_unit,
+                           .attributes = d->attributes,
+                           .n_attributes = DIPOLE_N_ATTRIBUTES,
+                           .entry_names = d->entry_names,
+                           .axis_labels = d->axis_labels};
+  return DIP_SUCCESS;
+}
+
+void dipole_evaluator_free(dipole_evaluator *d) {
+  free(d->entry_names);
+  free(d->nuisance_text);
+  free(d->nuisance_names);
+  memset(d, 0, sizeof *d);
+}
