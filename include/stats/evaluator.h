@@ -2,7 +2,7 @@
  * evaluator.h — the dipole analysis as a scan evaluator (engine/evaluator.h).
  *
  * A unit (entry, coupling, m4) is evaluated by analysis_eval_unit along the mu axis; its results
- * are the fields of dipole_result_schema, one dataset each in the cube:
+ * are the fields of dipole_result_schema (stats/dipole_result.h), one dataset each in the cube:
  *   chi2                  [mu]      profiled chi^2 (journal: hash)
  *   limits/mu_1dof        scalar    root-found 1-dof limit [mu_B] (+inf: none)
  *   limits/chi2_min       scalar    profiled chi^2 at the best fit
@@ -21,22 +21,8 @@
 
 #include "engine/evaluator.h"
 #include "stats/analysis.h"
+#include "stats/dipole_result.h"
 
-/* Field indices of dipole_result_schema. */
-enum dipole_field {
-  DIPOLE_CHI2,
-  DIPOLE_MU_1DOF,
-  DIPOLE_CHI2_MIN,
-  DIPOLE_MU_BEST,
-  DIPOLE_CHI2_ZERO,
-  DIPOLE_SIGNAL_TOTAL,
-  DIPOLE_N_PROFILES,
-  DIPOLE_N_FALLBACKS,
-  DIPOLE_NUISANCES_BEST,
-  DIPOLE_N_FIELDS
-};
-
-extern const result_schema dipole_result_schema;
 
 #define DIPOLE_N_ATTRIBUTES 10
 

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "stats/evaluator.h"
+#include "stats/dipole_result.h"
 
 #define HDF5_TRY(expr, what)                                                          \
   do {                                                                               \
