@@ -15,6 +15,13 @@
 #include "engine/config.h"
 #include "stats/analysis.h"
 
+/* The one way an option is set, from a scan YAML section or a command-line flag alike: key is
+ * electrons, split, solar_model, data, threshold (a name from the owning module's registry),
+ * sources ("all" or a comma-separated list of source names) or cl (a number in (0, 1)).
+ * DIP_EINVAL with the allowed values otherwise; *opt is unchanged on failure. */
+int analysis_option_set(analysis_options *opt, const char *key, const char *value,
+                        dip_error *err);
+
 /* A config_model whose options are *opt (filled when a configuration is loaded with it). */
 void options_config_model(config_model *model, analysis_options *opt);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "stats/options.h"
 #include "util/common.h"
 
 static int usage_error(const char *cmd, const char *what, const char *arg) {
@@ -64,6 +65,31 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_option *opts, in
       return rc;
   }
   return DIP_EXIT_OK;
+}
+
+/* Flag names and the analysis_option_set keys they set; the physics ones first. */
+static const char *const physics_flags[CLI_N_PHYSICS] = {"electrons", "split", "solar-model",
+                                                         "sources",   "data",  "cl",
+                                                         "threshold"};
+static const char *const physics_keys[CLI_N_PHYSICS] = {"electrons", "split", "solar_model",
+                                                        "sources",   "data",  "cl",
+                                                        "threshold"};
+enum { CLI_N_PHYSICS_ONLY = 4 };
+
+int cli_physics_options(cli_physics *p, int with_statistics, cli_option *opts) {
+  int n = with_statistics ? CLI_N_PHYSICS : CLI_N_PHYSICS_ONLY;
+  for (int i = 0; i < CLI_N_PHYSICS; i++)
+    p->value[i] = NULL;
+  for (int i = 0; i < n; i++)
+    opts[i] = (cli_option){physics_flags[i], &p->value[i], NULL};
+  return n;
+}
+
+int cli_physics_apply(const cli_physics *p, analysis_options *opt, dip_error *err) {
+  for (int i = 0; i < CLI_N_PHYSICS; i++)
+    if (p->value[i] && analysis_option_set(opt, physics_keys[i], p->value[i], err) != DIP_SUCCESS)
+      return dip_error_prefix(err, "--%s", physics_flags[i]);
+  return DIP_SUCCESS;
 }
 
 int cli_double(const char *cmd, const char *opt, const char *text, double *out) {

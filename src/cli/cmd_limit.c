@@ -16,13 +16,13 @@
 #include "stats/analysis.h"
 #include "cli/cmd.h"
 #include "stats/limit.h"
-#include "physics/oscillation.h"
 
 static const char *const limit_help =
     "usage: dipscan limit --experiment NAME[,NAME...] --m4 MEV[,MEV...]\n"
     "                     [--coupling universal|e|mu|tau|all] [--data observed|asimov]\n"
     "                     [--split simple|full] [--cl 0.90] [--dof 1|2]\n"
-    "                     [--threshold two-sided|one-sided] [--electrons free|stepping]\n\n"
+    "                     [--threshold two-sided|one-sided] [--electrons free|stepping]\n"
+    "                     [--solar-model b16-gs98|b16-agss09met] [--sources all|pp,7Be,...]\n\n"
     "Profiled Poisson chi^2 limits on the transition magnetic moment (mu_B) at fixed m4 (MeV).\n"
     "An experiment entry joins card names with '+' for a joint fit, e.g. xenonnt_sr0+pandax4t_run1.\n"
     "1 dof: Delta chi^2 w.r.t. the minimum over mu >= 0 at each m4 (90%% two-sided: 2.706).\n"
@@ -30,7 +30,8 @@ static const char *const limit_help =
     "CSV on stdout: experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB,chi2_min,mu_best_muB\n";
 
 typedef struct limit_args {
-  const char *experiment, *m4, *coupling, *data, *split, *cl, *dof, *threshold, *electrons;
+  const char *experiment, *m4, *coupling, *dof;
+  cli_physics physics;
 } limit_args;
 
 typedef struct limit_plan {
@@ -45,13 +46,7 @@ typedef struct limit_plan {
 } limit_plan;
 
 static int parse_enums(const limit_args *a, limit_plan *p, dip_error *err) {
-  osc_split split = OSC_SPLIT_SIMPLE;
-  if ((a->data && data_mode_from_name(a->data, &p->opt.data, err)) ||
-      (a->electrons && electrons_from_name(a->electrons, &p->opt.electrons, err)) ||
-      (a->threshold && threshold_from_name(a->threshold, &p->opt.threshold, err)) ||
-      (a->split && osc_split_from_name(a->split, &split, err)))
-    return DIP_EINVAL;
-  p->opt.split = split;
+  DIP_TRY(cli_physics_apply(&a->physics, &p->opt, err));
   const char *c = a->coupling ? a->coupling : "universal";
   if (!strcmp(c, "all")) {
     for (int k = 0; k < N_COUPLINGS; k++)
@@ -84,12 +79,6 @@ static int parse_numbers(const limit_args *a, limit_plan *p) {
       }
   }
   cli_list_free(items, p->n_m4);
-  if (rc == DIP_EXIT_OK && a->cl)
-    rc = cli_double("limit", "cl", a->cl, &p->opt.cl);
-  if (rc == DIP_EXIT_OK && !(p->opt.cl > 0 && p->opt.cl < 1)) {
-    fprintf(stderr, "dipscan limit: --cl must be in (0, 1), got %s\n", a->cl);
-    rc = DIP_EXIT_USAGE;
-  }
   p->dof = 1;
   if (rc == DIP_EXIT_OK && a->dof) {
     if (strcmp(a->dof, "1") && strcmp(a->dof, "2")) {
@@ -103,13 +92,13 @@ static int parse_numbers(const limit_args *a, limit_plan *p) {
 
 static int parse_limit(int argc, char **argv, limit_plan *p) {
   limit_args a = {0};
-  const cli_option opts[] = {
-      {"experiment", &a.experiment, NULL}, {"m4", &a.m4, NULL},   {"coupling", &a.coupling, NULL},
-      {"data", &a.data, NULL},             {"split", &a.split, NULL}, {"cl", &a.cl, NULL},
-      {"dof", &a.dof, NULL},               {"threshold", &a.threshold, NULL},
-      {"electrons", &a.electrons, NULL}};
+  cli_option opts[4 + CLI_N_PHYSICS] = {{"experiment", &a.experiment, NULL},
+                                        {"m4", &a.m4, NULL},
+                                        {"coupling", &a.coupling, NULL},
+                                        {"dof", &a.dof, NULL}};
+  int n_opts = 4 + cli_physics_options(&a.physics, 1, opts + 4);
   int help = 0;
-  int rc = cli_parse("limit", argc, argv, opts, 9, NULL, 0, NULL, &help);
+  int rc = cli_parse("limit", argc, argv, opts, n_opts, NULL, 0, NULL, &help);
   if (rc != DIP_EXIT_OK || help) {
     if (help)
       fputs(limit_help, stdout);

@@ -15,11 +15,11 @@
 #include "stats/analysis.h"
 #include "detector/card.h"
 #include "cli/cmd.h"
-#include "physics/oscillation.h"
 
 static const char *const rates_help =
     "usage: dipscan rates --experiment NAME [--m4 MEV] [--coupling e|mu|tau|universal]\n"
-    "                     [--mu MU_B] [--electrons free|stepping] [--split simple|full]\n\n"
+    "                     [--mu MU_B] [--electrons free|stepping] [--split simple|full]\n"
+    "                     [--solar-model b16-gs98|b16-agss09met] [--sources all|pp,7Be,...]\n\n"
     "Expected counts per analysis bin of one experiment (card name in data/experiments/ or a path).\n"
     "CSV on stdout: bin_lo_keV,bin_hi_keV,observed,background,sm_solar_nu,signal\n"
     "  background   the card's background model as published (may contain SM solar nu)\n"
@@ -28,16 +28,19 @@ static const char *const rates_help =
     "               m4 (default 0.01 MeV) and coupling (default universal)\n";
 
 typedef struct rates_args {
-  const char *experiment, *m4, *coupling, *mu, *electrons, *split;
+  const char *experiment, *m4, *coupling, *mu;
+  cli_physics physics;
 } rates_args;
 
 static int parse_rates(int argc, char **argv, rates_args *a, analysis_options *opt, double *m4,
                        double *mu, dip_coupling *coupling) {
-  const cli_option opts[] = {{"experiment", &a->experiment, NULL}, {"m4", &a->m4, NULL},
-                             {"coupling", &a->coupling, NULL},     {"mu", &a->mu, NULL},
-                             {"electrons", &a->electrons, NULL},   {"split", &a->split, NULL}};
+  cli_option opts[4 + CLI_N_PHYSICS] = {{"experiment", &a->experiment, NULL},
+                                        {"m4", &a->m4, NULL},
+                                        {"coupling", &a->coupling, NULL},
+                                        {"mu", &a->mu, NULL}};
+  int n_opts = 4 + cli_physics_options(&a->physics, 0, opts + 4);
   int help = 0;
-  int rc = cli_parse("rates", argc, argv, opts, 6, NULL, 0, NULL, &help);
+  int rc = cli_parse("rates", argc, argv, opts, n_opts, NULL, 0, NULL, &help);
   if (rc != DIP_EXIT_OK || help) {
     if (help)
       fputs(rates_help, stdout);
@@ -48,17 +51,14 @@ static int parse_rates(int argc, char **argv, rates_args *a, analysis_options *o
     return DIP_EXIT_USAGE;
   }
   dip_error err;
-  osc_split split = OSC_SPLIT_SIMPLE;
   if ((a->m4 && cli_double("rates", "m4", a->m4, m4)) ||
       (a->mu && cli_double("rates", "mu", a->mu, mu)))
     return DIP_EXIT_USAGE;
   if ((a->coupling && coupling_from_name(a->coupling, coupling, &err)) ||
-      (a->electrons && electrons_from_name(a->electrons, &opt->electrons, &err)) ||
-      (a->split && osc_split_from_name(a->split, &split, &err))) {
+      cli_physics_apply(&a->physics, opt, &err)) {
     fprintf(stderr, "dipscan rates: %s\n", err.msg);
     return DIP_EXIT_USAGE;
   }
-  opt->split = split;
   if (*m4 < 0 || *mu < 0) {
     fprintf(stderr, "dipscan rates: --m4 and --mu must be >= 0\n");
     return DIP_EXIT_USAGE;

@@ -9,105 +9,128 @@
 #include "stats/options.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "physics/oscillation.h"
 #include "physics/solar.h"
+#include "stats/dataset.h"
+#include "stats/limit.h"
 #include "util/yamlx.h"
 
 static const unsigned all_sources = (1u << SOLAR_N_SOURCES) - 1u;
 static const char *const sections[] = {"physics", "statistics"};
 
-/* Re-issue a name parser's message with the node's position in front. */
-static int located(const yamlx_doc *doc, const yamlx_node *node, dip_error *err) {
-  char msg[DIP_ERROR_MSG_LEN];
-  snprintf(msg, sizeof msg, "%s", err ? err->msg : "invalid value");
-  return yamlx_error(doc, node, err, "%s", msg);
-}
+/* ---- one setter for every option (YAML sections and CLI flags alike) ---- */
 
-#define NAMED(parse, node, out)                            \
-  do {                                                     \
-    if ((parse)((node)->scalar, (out), err) != DIP_SUCCESS) \
-      return located(doc, (node), err);                    \
-  } while (0)
-
-static int read_sources(const yamlx_doc *doc, const yamlx_node *node, unsigned *mask,
-                        dip_error *err) {
-  if (node->kind == YAMLX_SCALAR && !strcmp(node->scalar, "all")) {
-    *mask = all_sources;
+static int set_sources(analysis_options *opt, const char *value, dip_error *err) {
+  if (!strcmp(value, "all")) {
+    opt->source_mask = all_sources;
     return DIP_SUCCESS;
   }
-  const char *names[SOLAR_N_SOURCES];
-  for (int s = 0; s < SOLAR_N_SOURCES; s++)
-    names[s] = solar_source_name((solar_source_id)s);
-  if (node->kind != YAMLX_SEQUENCE || node->n == 0) {
-    char list[256];
-    dip_join(names, SOLAR_N_SOURCES, list, sizeof list);
-    return yamlx_error(doc, node, err, "'physics.sources' expects 'all' or a list of %s", list);
-  }
-  *mask = 0;
-  for (size_t i = 0; i < node->n; i++) {
+  char list[256];
+  snprintf(list, sizeof list, "%s", value);
+  unsigned mask = 0;
+  for (char *save = NULL, *w = strtok_r(list, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
     int s = 0;
-    DIP_TRY(yamlx_to_enum(doc, node->items[i], "physics.sources", names, SOLAR_N_SOURCES, &s,
-                          err));
-    *mask |= 1u << s;
+    DIP_TRY(dip_names_find(&solar_source_names, w, &s, err));
+    mask |= 1u << s;
   }
+  if (mask == 0)
+    return dip_error_set(err, DIP_EINVAL, "sources: expected 'all' or a list of solar sources");
+  opt->source_mask = mask;
   return DIP_SUCCESS;
 }
 
-static int read_physics(analysis_options *opt, const yamlx_doc *doc, const yamlx_node *node,
+static int set_cl(analysis_options *opt, const char *value, dip_error *err) {
+  char *end = NULL;
+  double cl = strtod(value, &end);
+  if (end == value || *end || !(cl > 0.0 && cl < 1.0))
+    return dip_error_set(err, DIP_EINVAL, "cl must lie strictly between 0 and 1, got '%s'", value);
+  opt->cl = cl;
+  return DIP_SUCCESS;
+}
+
+int analysis_option_set(analysis_options *opt, const char *key, const char *value,
                         dip_error *err) {
-  static const char *const keys[] = {"electrons", "split", "solar_model", "sources"};
-  DIP_TRY(yamlx_check_keys(doc, node, "physics", keys, 4, err));
-  const yamlx_node *v;
-  const char *s = NULL;
-  if ((v = yamlx_get(node, "electrons"))) {
-    DIP_TRY(yamlx_to_string(doc, v, "physics.electrons", &s, err));
-    NAMED(electrons_from_name, v, &opt->electrons);
-  }
-  if ((v = yamlx_get(node, "split"))) {
-    osc_split split;
-    DIP_TRY(yamlx_to_string(doc, v, "physics.split", &s, err));
-    NAMED(osc_split_from_name, v, &split);
-    opt->split = (int)split;
-  }
-  if ((v = yamlx_get(node, "solar_model"))) {
-    solar_metallicity met;
-    DIP_TRY(yamlx_to_string(doc, v, "physics.solar_model", &s, err));
-    NAMED(solar_metallicity_from_name, v, &met);
-    opt->metallicity = (int)met;
-  }
-  if ((v = yamlx_get(node, "sources")))
-    DIP_TRY(read_sources(doc, v, &opt->source_mask, err));
+  int v = 0;
+  const dip_names *table = !strcmp(key, "electrons")     ? &electrons_names
+                           : !strcmp(key, "split")       ? &osc_split_names
+                           : !strcmp(key, "solar_model") ? &solar_model_names
+                           : !strcmp(key, "data")        ? &data_mode_names
+                           : !strcmp(key, "threshold")   ? &threshold_names
+                                                         : NULL;
+  if (!table)
+    return !strcmp(key, "sources") ? set_sources(opt, value, err)
+           : !strcmp(key, "cl")    ? set_cl(opt, value, err)
+                                   : dip_error_set(err, DIP_EINVAL, "unknown option '%s'", key);
+  DIP_TRY(dip_names_find(table, value, &v, err));
+  if (table == &electrons_names)
+    opt->electrons = (electrons_model)v;
+  else if (table == &osc_split_names)
+    opt->split = v;
+  else if (table == &solar_model_names)
+    opt->metallicity = v;
+  else if (table == &data_mode_names)
+    opt->data = (data_mode)v;
+  else
+    opt->threshold = (threshold_kind)v;
   return DIP_SUCCESS;
 }
 
-static int read_statistics(analysis_options *opt, const yamlx_doc *doc, const yamlx_node *node,
-                           dip_error *err) {
-  static const char *const keys[] = {"data", "cl", "threshold"};
-  DIP_TRY(yamlx_check_keys(doc, node, "statistics", keys, 3, err));
-  const yamlx_node *v;
-  const char *s = NULL;
-  if ((v = yamlx_get(node, "data"))) {
-    DIP_TRY(yamlx_to_string(doc, v, "statistics.data", &s, err));
-    NAMED(data_mode_from_name, v, &opt->data);
+/* ---- the YAML sections ---- */
+
+/* key of section from node: a scalar (a list for sources), set through analysis_option_set; the
+ * setter's message gets the node's FILE:LINE:COL in front. */
+static int read_key(analysis_options *opt, const yamlx_doc *doc, const yamlx_node *section,
+                    const char *section_name, const char *key, dip_error *err) {
+  const yamlx_node *v = yamlx_get(section, key);
+  if (!v)
+    return DIP_SUCCESS;
+  char what[64], value[256] = "";
+  snprintf(what, sizeof what, "%s.%s", section_name, key);
+  if (!strcmp(key, "cl")) {
+    double cl;
+    DIP_TRY(yamlx_to_double(doc, v, key, &cl, err)); /* typed: "'cl' expects a finite number" */
   }
-  if ((v = yamlx_get(node, "threshold"))) {
-    DIP_TRY(yamlx_to_string(doc, v, "statistics.threshold", &s, err));
-    NAMED(threshold_from_name, v, &opt->threshold);
+  if (!strcmp(key, "sources") && v->kind == YAMLX_SEQUENCE) {
+    for (size_t i = 0; i < v->n; i++) {
+      const char *item = NULL;
+      DIP_TRY(yamlx_to_string(doc, v->items[i], what, &item, err));
+      size_t used = strlen(value);
+      snprintf(value + used, sizeof value - used, "%s%s", i ? "," : "", item);
+    }
+    if (v->n == 0)
+      return yamlx_error(doc, v, err, "'%s' expects 'all' or a list of solar sources", what);
+  } else {
+    const char *text = NULL;
+    DIP_TRY(yamlx_to_string(doc, v, what, &text, err));
+    snprintf(value, sizeof value, "%s", text);
   }
-  DIP_TRY(yamlx_opt_double(doc, node, "cl", &opt->cl, err));
-  if (!(opt->cl > 0.0 && opt->cl < 1.0))
-    return yamlx_error(doc, yamlx_get(node, "cl"), err,
-                       "'statistics.cl' must lie strictly between 0 and 1, got %g", opt->cl);
+  if (analysis_option_set(opt, key, value, err) != DIP_SUCCESS) {
+    char msg[DIP_ERROR_MSG_LEN];
+    snprintf(msg, sizeof msg, "%s: %s", what, err ? err->msg : "invalid value");
+    return yamlx_error(doc, v, err, "%s", msg);
+  }
+  return DIP_SUCCESS;
+}
+
+static const char *const physics_keys[] = {"electrons", "split", "solar_model", "sources"};
+static const char *const statistics_keys[] = {"data", "cl", "threshold"};
+
+static int read_keys(analysis_options *opt, const yamlx_doc *doc, const yamlx_node *node,
+                     const char *section, const char *const *keys, size_t n, dip_error *err) {
+  DIP_TRY(yamlx_check_keys(doc, node, section, keys, n, err));
+  for (size_t i = 0; i < n; i++)
+    DIP_TRY(read_key(opt, doc, node, section, keys[i], err));
   return DIP_SUCCESS;
 }
 
 static int read_section(void *options, const yamlx_doc *doc, const char *section,
                         const yamlx_node *node, dip_error *err) {
   if (!strcmp(section, "physics"))
-    return read_physics(options, doc, node, err);
-  return read_statistics(options, doc, node, err);
+    return read_keys(options, doc, node, section, physics_keys, 4, err);
+  return read_keys(options, doc, node, section, statistics_keys, 3, err);
 }
 
 static void render_sources(config_text *out, unsigned mask) {

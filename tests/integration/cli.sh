@@ -28,6 +28,20 @@ grep -q "allowed: universal, e, mu, tau" /tmp/dipscan-cli.$$ && echo "PASS $suit
 expect "rates with a missing card exits 1" 1 "$bin" rates --experiment no_such_experiment
 expect "limit with a bad --dof exits 2" 2 "$bin" limit --experiment xenonnt_sr0 --m4 0.01 --dof 3
 expect "limit with a negative m4 exits 2" 2 "$bin" limit --experiment xenonnt_sr0 --m4=-0.1
+# One options path: limit and rates take the same physics words as the scan YAML (--solar-model,
+# --sources), and they change the answer (AGSS09met has fewer CNO/7Be neutrinos; two sources give
+# fewer SM events than all).
+lim_gs98=$("$bin" limit --experiment xenonnt_sr0 --m4 0.3 --data asimov 2>/dev/null | awk -F, 'NR == 2 { print $7 }')
+lim_agss=$("$bin" limit --experiment xenonnt_sr0 --m4 0.3 --data asimov --solar-model b16-agss09met 2>/dev/null | awk -F, 'NR == 2 { print $7 }')
+sm_all=$("$bin" rates --experiment xenonnt_sr0 2>&1 >/dev/null | sed -n 's/.*SM solar nu \([0-9.]*\),.*/\1/p' | head -1)
+sm_two=$("$bin" rates --experiment xenonnt_sr0 --sources pp,7Be 2>&1 >/dev/null | sed -n 's/.*SM solar nu \([0-9.]*\),.*/\1/p' | head -1)
+if [ -n "$lim_gs98" ] && [ -n "$lim_agss" ] && [ "$lim_gs98" != "$lim_agss" ] &&
+   awk -v a="${sm_all:-0}" -v b="${sm_two:-0}" 'BEGIN { exit !(b > 0 && b < a) }'; then
+  echo "PASS $suite: --solar-model and --sources reach the physics (limit $lim_gs98 vs $lim_agss; SM $sm_all vs $sm_two)"
+else
+  echo "FAIL $suite: --solar-model/--sources had no effect (limit '$lim_gs98' vs '$lim_agss'; SM '$sm_all' vs '$sm_two')"
+fi
+expect "rates refuses a statistics flag it cannot use" 2 "$bin" rates --experiment xenonnt_sr0 --data asimov
 # rates on stderr: the card's flags and the collaboration's SM count next to ours, with a ratio only
 # where the bins cover the quoted window (LZ: 0-20 keV quoted, bins 1-20; XENONnT: 1-140 quoted, bins 1-30).
 if "$bin" rates --experiment lz_ws2024 2>&1 >/dev/null | grep -q "quoted by the collaboration 151 .*(ratio 1\.[0-9]*)" &&
