@@ -144,7 +144,7 @@ def derive_lines(out):
         ("source", "transcribed standard values (no table in the reference folder)"),
         ("citation", "J. N. Bahcall, Neutrino Astrophysics (Cambridge University Press, 1989): 7Be lines "
                      "0.8613 MeV (89.6%) and 0.3843 MeV (10.4%), pep line 1.442 MeV; also quoted in "
-                     "reference/PROVENANCE.md section 3 and physics.md section 2"),
+                     "reference/PROVENANCE.md section 3 and docs/physics.md section 2"),
         ("derivation", "transcribed; the thermal line widths (Bahcall, PRD 49, 3923 (1994), ~1 keV) are "
                        "neglected: lines are delta functions at these energies"),
     ])

@@ -6,13 +6,13 @@
  * gnuplot's own messages go to NAME.log.  The plotting functions run `gnuplot NAME.gp` and fail
  * (DIP_EIO, naming the log) when gnuplot cannot be started, exits non-zero or leaves an empty file.
  *
- *   exclusion      mu_limit [mu_B] vs m4 [MeV], log-log; one panel per flavor, one colour per entry
+ *   exclusion      mu_limit [mu_B] vs m4 [MeV], log-log; one panel per coupling, one colour per entry
  *                  (experiment or joint fit); 1 dof solid, 2 dof dashed (upper edge, plus the lower
  *                  edge where mu = 0 is excluded).  No sensitivity inside the mu grid is drawn above
  *                  the top of the frame, so a curve that loses sensitivity runs out of the plot;
  *                  vertical marks show the kinematic reach in m4 handed over in plot_physics.
  *   profile_m4_X   Delta chi^2 (1-dof reference: the minimum over mu at that m4) vs mu at the grid m4
- *                  nearest to X, one panel per flavor, with the 1-dof threshold line.
+ *                  nearest to X, one panel per coupling, with the 1-dof threshold line.
  *   kinematics     E_min(T) [MeV] vs recoil T [keV] for several m4 and the massless case, with the
  *                  solar endpoints and the analysis window (the reference paper's Fig. 1).
  *

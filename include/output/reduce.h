@@ -6,7 +6,7 @@
  * summaries when present (/limits/mu_1dof, /limits/chi2_min, /units/chi2_zero), /done and the
  * root attributes that state the conventions (cl, threshold, data).
  *
- * 1 dof.  For every finished unit (entry, flavor, m4) the row chi^2(mu) is taken relative to its
+ * 1 dof.  For every finished unit (entry, coupling, m4) the row chi^2(mu) is taken relative to its
  * own minimum (the smaller of the grid minimum and the engine's chi2_min), and the upward crossing
  * of the threshold above the best fit is interpolated between the bracketing grid points: linearly
  * in log mu, or linearly in mu^2 when the lower point is mu = 0 (the signal scales as mu^2).  When
@@ -15,7 +15,7 @@
  * agrees with the grid crossing within the grid spacing of the bracket; every disagreement is
  * counted and reported.  +inf = the threshold is not crossed inside the mu grid (no sensitivity).
  *
- * 2 dof.  Each (entry, flavor) plane chi^2(m4, mu) is taken relative to its global minimum over the
+ * 2 dof.  Each (entry, coupling) plane chi^2(m4, mu) is taken relative to its global minimum over the
  * finished units; at every m4 the allowed set {Delta chi^2 < threshold_2dof} is bounded by an upper
  * edge (crossing above the row minimum) and, when mu = 0 itself is excluded, a lower edge (crossing
  * below it; 0 otherwise).  A row whose minimum is already excluded has no allowed mu: both edges
@@ -45,8 +45,8 @@
 /* The cube contents the reducer needs.  Filled by reduce_cube_read, the arrays point into `loaded`
  * (owned; free with reduce_cube_free); tests may also fill the views directly. */
 typedef struct reduce_cube {
-  size_t n_entries, n_flavors, n_m4, n_mu;
-  char **entries, **flavors;    /* [E], [F] */
+  size_t n_entries, n_couplings, n_m4, n_mu;
+  char **entries, **couplings;    /* [E], [F] */
   double *m4, *mu;              /* [M] MeV, [U] mu_B (strictly increasing, mu >= 0) */
   double *chi2;                 /* [E][F][M][U], NaN = not computed */
   double *engine_mu_1dof;       /* [E][F][M] or NULL when the cube has none */
@@ -79,7 +79,7 @@ typedef struct reduce_options {
 } reduce_options;
 
 typedef struct reduce_result {
-  size_t n_entries, n_flavors, n_m4;
+  size_t n_entries, n_couplings, n_m4;
   double cl;
   threshold_kind kind;
   double delta_chi2_1dof, delta_chi2_2dof;

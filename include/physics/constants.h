@@ -26,7 +26,7 @@
 
 /* Weak mixing angle sin^2(theta_W) at low momentum transfer (MS-bar, Q -> 0); PDG 2024 review
  * "Electroweak model and constraints on new physics", sin^2 theta_W(0) = 0.23857(5).
- * physics.md quotes 0.2386. */
+ * docs/physics.md quotes 0.2386. */
 #define DIP_SIN2_THETA_W 0.23857
 
 /* Avogadro constant [mol^-1]; exact since the 2019 SI redefinition. */
@@ -45,7 +45,7 @@
 
 /* sqrt(2) G_F N_A (hbar c)^3 [eV]: the MSW potential for an electron density of 1 mol/cm^3,
  * V = DIP_MSW_EV_PER_NA_CM3 * n_e/(N_A cm^-3).  Derived from the constants above (= 7.63e-14 eV,
- * as quoted in physics.md §3). */
+ * as quoted in docs/physics.md §3). */
 #define DIP_MSW_EV_PER_NA_CM3 \
   (1.41421356237309505 * (DIP_GF_MEV2 * 1.0e-12) * DIP_AVOGADRO * \
    (DIP_HBARC_MEV_CM * 1.0e6) * (DIP_HBARC_MEV_CM * 1.0e6) * (DIP_HBARC_MEV_CM * 1.0e6))
@@ -53,7 +53,7 @@
 /* Solar-neutrino energies that bound the dipole-portal reach in m4 (used to mark the kinematic
  * endpoints on plots): the pp continuum endpoint 0.42341 MeV (Bahcall, "Solar neutrinos" tables,
  * https://www.sns.ias.edu/~jnb, pp spectrum), the 7Be line 0.8613 MeV (89.6% branch) and the pep
- * line 1.442 MeV (physics.md §2, B16 standard solar model compilation). */
+ * line 1.442 MeV (docs/physics.md §2, B16 standard solar model compilation). */
 #define DIP_PP_ENDPOINT_MEV 0.42341
 #define DIP_BE7_LINE_MEV 0.8613
 #define DIP_PEP_LINE_MEV 1.442

@@ -2,7 +2,7 @@
  * oscillation.h — solar-neutrino flavour composition at Earth.
  *
  * Adiabatic MSW with three flavours (LMA, theta13 included), averaged over each source's
- * production profile (physics.md §3).  Two ways to split the non-electron part:
+ * production profile (docs/physics.md §3).  Two ways to split the non-electron part:
  *   OSC_SPLIT_SIMPLE: P_emu = (1 - P_ee) cos^2 theta23, P_etau = (1 - P_ee) sin^2 theta23
  *   OSC_SPLIT_FULL:   P_ealpha = sum_i P_ei |U_alpha i|^2 with the matter-mixed P_ei.
  * Day-night (Earth) regeneration is not included (below 1e-3 for pp/7Be).

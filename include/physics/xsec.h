@@ -1,7 +1,7 @@
 /*
  * xsec.h — neutrino–electron cross sections and kinematics: the Standard-Model nu_l e -> nu_l e
  * scattering and the dipole-portal up-scattering nu_l e -> N e into a sterile neutrino of mass m4
- * (physics.md §1).
+ * (docs/physics.md §1).
  *
  * Units: neutrino energy E, recoil kinetic energy T and mass m4 in MeV; dsigma/dT in cm^2/MeV.
  * The dipole cross section is quoted for a transition moment mu = 1 mu_B (it scales as (mu/mu_B)^2;

@@ -1,7 +1,7 @@
 /*
  * chi2.h — the Poisson chi^2 with Gaussian pulls, profiled over the nuisance parameters.
  *
- * For one or several experiments fitted jointly (physics.md §6):
+ * For one or several experiments fitted jointly (docs/physics.md §6):
  *
  *   chi^2(mu; alpha, beta) = 2 sum_k [N_k - n_k + n_k ln(n_k / N_k)]
  *                            + sum_s (alpha_s / sigma_s)^2 + sum_j (beta_j / sigma_j)^2,

@@ -1,5 +1,5 @@
 /*
- * limit.h — confidence limits on mu from the profiled chi^2 (physics.md §6).
+ * limit.h — confidence limits on mu from the profiled chi^2 (docs/physics.md §6).
  *
  * 1 dof (fixed m4, coupling and experiment set): the best fit mu_best >= 0 minimises the profiled
  * chi^2 along mu (mu = 0 when the data show no excess), and the limit is the mu > mu_best where

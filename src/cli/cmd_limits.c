@@ -39,7 +39,7 @@ static void usage(FILE *out) {
           "  1 dof: Delta chi^2 w.r.t. the minimum over mu at fixed m4 crosses the threshold\n"
           "         (interpolated in log mu; the engine's root-found value when it agrees).\n"
           "  2 dof: contour Delta chi^2 = chi^2_2 quantile (4.605 at 90%%) w.r.t. the global\n"
-          "         minimum of each (experiment, flavor) plane: upper edge (and a lower edge in the\n"
+          "         minimum of each (experiment, coupling) plane: upper edge (and a lower edge in the\n"
           "         cube when mu = 0 is excluded).\n"
           "Unfinished units are skipped and listed on stderr.\n"
           "\n"
@@ -131,12 +131,12 @@ static void default_csv_path(const char *cube, char *out, size_t n) {
 
 static void print_conventions(const reduce_result *r, const reduce_cube *c, const char *path) {
   fprintf(stderr,
-          "limits: %s (status %s): %zu entries x %zu flavors x %zu m4 x %zu mu; data %s; mu in "
+          "limits: %s (status %s): %zu entries x %zu couplings x %zu m4 x %zu mu; data %s; mu in "
           "mu_B (XENONnT normalisation), m4 in MeV\n"
           "limits: cl %g; 1 dof %s, Delta chi^2 = %.4f w.r.t. the minimum over mu at fixed m4; "
           "2 dof Delta chi^2 = %.4f w.r.t. each plane's global minimum; inf = no sensitivity "
           "inside the mu grid\n",
-          path, c->status[0] ? c->status : "unknown", c->n_entries, c->n_flavors, c->n_m4, c->n_mu,
+          path, c->status[0] ? c->status : "unknown", c->n_entries, c->n_couplings, c->n_m4, c->n_mu,
           c->data[0] ? c->data : "unknown", r->cl,
           threshold_name(r->kind), r->delta_chi2_1dof,
           r->delta_chi2_2dof);

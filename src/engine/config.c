@@ -611,7 +611,7 @@ void config_print_plan(const scan_config *cfg, int n_ranks, FILE *out) {
     fprintf(out, " %s", label);
   }
   fprintf(out,
-          "\n  units: %zu = %zu entries x %zu flavors x %zu m4\n"
+          "\n  units: %zu = %zu entries x %zu couplings x %zu m4\n"
           "  points: %zu (%zu mu per unit)\n"
           "  per rank (%d ranks): about %zu units, %zu chi2 profiles, 1 signal template each\n"
           "  output: %s (chi2 cube %.1f MB, uncompressed)\n",

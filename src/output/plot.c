@@ -122,17 +122,17 @@ static void layout(size_t n_panels, int *rows, int *cols, int *width_px) {
   *width_px = *cols == 1 ? 840 : 640 * *cols;
 }
 
-/* Panel title for a flavor (coupling) name. */
-static const char *coupling_title(const char *flavor) {
-  if (!strcmp(flavor, "universal"))
+/* Panel title for a coupling name. */
+static const char *coupling_title(const char *coupling) {
+  if (!strcmp(coupling, "universal"))
     return "universal: μ_{e4} = μ_{μ4} = μ_{τ4}";
-  if (!strcmp(flavor, "e"))
+  if (!strcmp(coupling, "e"))
     return "ν_e → N: μ_{e4}";
-  if (!strcmp(flavor, "mu"))
+  if (!strcmp(coupling, "mu"))
     return "ν_μ → N: μ_{μ4}";
-  if (!strcmp(flavor, "tau"))
+  if (!strcmp(coupling, "tau"))
     return "ν_τ → N: μ_{τ4}";
-  return flavor;
+  return coupling;
 }
 
 /* ---- exclusion curves ---- */
@@ -149,7 +149,7 @@ typedef struct exclusion_ctx {
  * (capped at the top of the mu grid), so the rise towards each kinematic endpoint stays visible. */
 static void exclusion_range(exclusion_ctx *x) {
   const reduce_result *r = x->r;
-  size_t n = r->n_entries * r->n_flavors * r->n_m4;
+  size_t n = r->n_entries * r->n_couplings * r->n_m4;
   double lo = INFINITY, hi = 0.0;
   for (size_t u = 0; u < n; u++) {
     const double v[2] = {r->mu_1dof[u], r->mu_2dof_upper[u]};
@@ -188,13 +188,13 @@ static int write_exclusion_data(exclusion_ctx *x, const char *path, dip_error *e
               "# m4[MeV] mu_1dof[mu_B] mu_2dof_upper[mu_B] mu_2dof_lower[mu_B]\n"
               "# no sensitivity (inf) is written as %.3e (above the frame); NaN = not computed\n",
           r->cl, c->data, x->off_top);
-  for (size_t f = 0; f < c->n_flavors; f++)
+  for (size_t f = 0; f < c->n_couplings; f++)
     for (size_t e = 0; e < c->n_entries; e++) {
-      fprintf(fp, "# %s %s\n", c->entries[e], c->flavors[f]);
+      fprintf(fp, "# %s %s\n", c->entries[e], c->couplings[f]);
       for (size_t m = 0; m < c->n_m4; m++) {
         size_t u = reduce_unit(c, e, f, m);
         double lower = r->mu_2dof_lower[u] > 0.0 ? r->mu_2dof_lower[u] : NAN;
-        x->has_lower[e * c->n_flavors + f] |= !isnan(lower);
+        x->has_lower[e * c->n_couplings + f] |= !isnan(lower);
         fprintf(fp, "%.6e", c->m4[m]);
         put_value(fp, r->mu_1dof[u], x->off_top);
         put_value(fp, r->mu_2dof_upper[u], x->off_top);
@@ -213,7 +213,7 @@ static const char *const entry_colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#94
 
 static void exclusion_panel(FILE *gp, const exclusion_ctx *x, size_t f, const char *dat) {
   const reduce_cube *c = x->c;
-  fprintf(gp, "set title '%s'\n", coupling_title(c->flavors[f]));
+  fprintf(gp, "set title '%s'\n", coupling_title(c->couplings[f]));
   fprintf(gp, "plot ");
   for (size_t e = 0; e < c->n_entries; e++) {
     size_t block = f * c->n_entries + e;
@@ -221,7 +221,7 @@ static void exclusion_panel(FILE *gp, const exclusion_ctx *x, size_t f, const ch
     fprintf(gp, "'%s' index %zu using 1:2 with lines lw 2 lc rgb '%s' dt 1 title '%s' noenhanced, \\\n"
                 "     '' index %zu using 1:3 with lines lw 2 lc rgb '%s' dt 2 notitle, \\\n",
             dat, block, color, c->entries[e], block, color);
-    if (x->has_lower[e * c->n_flavors + f])
+    if (x->has_lower[e * c->n_couplings + f])
       fprintf(gp, "     '' index %zu using 1:4 with lines lw 2 lc rgb '%s' dt 2 notitle, \\\n",
               block, color);
   }
@@ -233,7 +233,7 @@ static void exclusion_body(FILE *gp, const void *ctx, const char *dat) {
   const exclusion_ctx *x = ctx;
   const reduce_cube *c = x->c;
   int rows, cols, width;
-  layout(c->n_flavors, &rows, &cols, &width);
+  layout(c->n_couplings, &rows, &cols, &width);
   double xmin = c->m4[0] / 1.5, xmax = c->m4[c->n_m4 - 1] * 1.5;
   fprintf(gp, "reset\nset logscale xy\nset format x '10^{%%L}'\nset format y '10^{%%L}'\n");
   fprintf(gp, "set xrange [%.6e:%.6e]\nset yrange [%.6e:%.6e]\n", xmin, xmax, x->ymin, x->ymax);
@@ -256,7 +256,7 @@ static void exclusion_body(FILE *gp, const void *ctx, const char *dat) {
               "Δχ^2 = %.3f, 2 dof (dashed) Δχ^2 = %.3f%s\" font ',11'\n",
           rows, cols, 100.0 * x->r->cl, c->data[0] ? c->data : "unknown",
           threshold_name(x->r->kind), x->r->delta_chi2_1dof, x->r->delta_chi2_2dof, reach_note);
-  for (size_t f = 0; f < c->n_flavors; f++)
+  for (size_t f = 0; f < c->n_couplings; f++)
     exclusion_panel(gp, x, f, dat);
   fprintf(gp, "unset multiplot\n");
 }
@@ -264,17 +264,17 @@ static void exclusion_body(FILE *gp, const void *ctx, const char *dat) {
 int plot_exclusion(const reduce_cube *c, const reduce_result *r, const plot_physics *ph,
                    const char *dir, dip_error *err) {
   DIP_TRY(check_dir(dir, err));
-  if (c->n_m4 == 0 || c->n_flavors == 0 || c->n_entries == 0)
+  if (c->n_m4 == 0 || c->n_couplings == 0 || c->n_entries == 0)
     return dip_error_set(err, DIP_EINVAL, "exclusion plot: the cube has an empty axis");
   exclusion_ctx x = {c, r, ph, 0, 0, 0, NULL};
-  x.has_lower = dip_calloc(c->n_entries * c->n_flavors, sizeof *x.has_lower, err);
+  x.has_lower = dip_calloc(c->n_entries * c->n_couplings, sizeof *x.has_lower, err);
   if (!x.has_lower)
     return DIP_ENOMEM;
   exclusion_range(&x);
   char dat[PATH_LEN];
   file_path(dat, dir, "exclusion", "dat");
   int rows, cols, width;
-  layout(c->n_flavors, &rows, &cols, &width);
+  layout(c->n_couplings, &rows, &cols, &width);
   int status = write_exclusion_data(&x, dat, err);
   if (status == DIP_SUCCESS)
     status = write_and_run(dir, "exclusion", width, 40 + 480 * rows, exclusion_body, &x, err);
@@ -306,7 +306,7 @@ static void profile_range(profile_ctx *x) {
   const reduce_cube *c = x->c;
   double lo = INFINITY, hi = 0.0;
   for (size_t e = 0; e < c->n_entries; e++)
-    for (size_t f = 0; f < c->n_flavors; f++) {
+    for (size_t f = 0; f < c->n_couplings; f++) {
       double v = x->r->mu_1dof[reduce_unit(c, e, f, x->m)];
       if (isfinite(v) && v > 0.0) {
         lo = fmin(lo, v);
@@ -330,10 +330,10 @@ static int write_profile_data(const profile_ctx *x, const char *path, dip_error 
   fprintf(fp, "# dipscan Delta chi^2 profiles at m4 = %.6g MeV; blocks (index f*E + e):\n"
               "# mu[mu_B] Delta_chi2 (w.r.t. the minimum over mu at this m4); NaN = not computed\n",
           c->m4[x->m]);
-  for (size_t f = 0; f < c->n_flavors; f++)
+  for (size_t f = 0; f < c->n_couplings; f++)
     for (size_t e = 0; e < c->n_entries; e++) {
       size_t u = reduce_unit(c, e, f, x->m);
-      fprintf(fp, "# %s %s\n", c->entries[e], c->flavors[f]);
+      fprintf(fp, "# %s %s\n", c->entries[e], c->couplings[f]);
       for (size_t i = 0; i < c->n_mu; i++) {
         double d = c->done[u] ? c->chi2[u * c->n_mu + i] - x->r->chi2_row_min[u] : NAN;
         if (c->mu[i] > 0.0)
@@ -348,7 +348,7 @@ static void profile_body(FILE *gp, const void *ctx, const char *dat) {
   const profile_ctx *x = ctx;
   const reduce_cube *c = x->c;
   int rows, cols, width;
-  layout(c->n_flavors, &rows, &cols, &width);
+  layout(c->n_couplings, &rows, &cols, &width);
   fprintf(gp, "reset\nset logscale x\nset format x '10^{%%L}'\n");
   fprintf(gp, "set xrange [%.6e:%.6e]\nset yrange [0:%.6g]\n", x->xmin, x->xmax, x->ymax);
   fprintf(gp, "set xlabel 'μ_{ℓ4} [μ_B]'\nset ylabel 'Δχ^2'\n");
@@ -359,8 +359,8 @@ static void profile_body(FILE *gp, const void *ctx, const char *dat) {
   fprintf(gp, "set multiplot layout %d,%d title 'Δχ^2 profiles at m_4 = %g MeV%s, data: %s' "
               "font ',11'\n",
           rows, cols, c->m4[x->m], nearest, c->data[0] ? c->data : "unknown");
-  for (size_t f = 0; f < c->n_flavors; f++) {
-    fprintf(gp, "set title '%s'\nplot ", coupling_title(c->flavors[f]));
+  for (size_t f = 0; f < c->n_couplings; f++) {
+    fprintf(gp, "set title '%s'\nplot ", coupling_title(c->couplings[f]));
     for (size_t e = 0; e < c->n_entries; e++)
       fprintf(gp, "'%s' index %zu using 1:2 with lines lw 2 lc %zu title '%s' noenhanced, \\\n     ",
               dat, f * c->n_entries + e, e + 1, c->entries[e]);
@@ -375,7 +375,7 @@ static void profile_body(FILE *gp, const void *ctx, const char *dat) {
 int plot_profiles(const reduce_cube *c, const reduce_result *r, const double *m4, size_t n_m4,
                   const char *dir, dip_error *err) {
   DIP_TRY(check_dir(dir, err));
-  if (c->n_m4 == 0 || c->n_mu == 0 || c->n_flavors == 0 || c->n_entries == 0)
+  if (c->n_m4 == 0 || c->n_mu == 0 || c->n_couplings == 0 || c->n_entries == 0)
     return dip_error_set(err, DIP_EINVAL, "profile plot: the cube has an empty axis");
   for (size_t k = 0; k < n_m4; k++) {
     if (!(m4[k] > 0.0))
@@ -387,7 +387,7 @@ int plot_profiles(const reduce_cube *c, const reduce_result *r, const double *m4
     file_path(dat, dir, name, "dat");
     DIP_TRY(write_profile_data(&x, dat, err));
     int rows, cols, width;
-    layout(c->n_flavors, &rows, &cols, &width);
+    layout(c->n_couplings, &rows, &cols, &width);
     DIP_TRY(write_and_run(dir, name, width, 60 + 500 * rows, profile_body, &x, err));
   }
   return DIP_SUCCESS;

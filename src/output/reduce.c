@@ -41,11 +41,11 @@ static int check_mu_axis(const reduce_cube *c, const char *path, dip_error *err)
 static void take_views(reduce_cube *c) {
   const cube_data *d = &c->loaded;
   c->n_entries = d->n_entries;
-  c->n_flavors = d->n_couplings;
+  c->n_couplings = d->n_couplings;
   c->n_m4 = d->n_m4;
   c->n_mu = d->n_mu;
   c->entries = d->entry_names;
-  c->flavors = d->coupling_names;
+  c->couplings = d->coupling_names;
   c->m4 = d->m4;
   c->mu = d->mu;
   c->chi2 = d->fields[DIPOLE_CHI2];
@@ -131,7 +131,7 @@ double reduce_crossing_down(const double *mu, const double *chi2, size_t n, doub
 /* ---- reduction ---- */
 
 size_t reduce_unit(const reduce_cube *c, size_t e, size_t f, size_t m) {
-  return (e * c->n_flavors + f) * c->n_m4 + m;
+  return (e * c->n_couplings + f) * c->n_m4 + m;
 }
 
 /* One unit's row (finite points only, mu = 0 prepended from chi2_zero); returns its length. */
@@ -188,7 +188,7 @@ static void reduce_rows(reduce_result *r, const reduce_cube *c, double *mu, doub
 }
 
 static void reduce_planes(reduce_result *r, const reduce_cube *c, double *mu, double *chi2) {
-  for (size_t plane = 0; plane < r->n_entries * r->n_flavors; plane++) {
+  for (size_t plane = 0; plane < r->n_entries * r->n_couplings; plane++) {
     double best = NAN;
     for (size_t m = 0; m < r->n_m4; m++) {
       double v = r->chi2_row_min[plane * r->n_m4 + m];
@@ -222,9 +222,9 @@ int reduce_run(reduce_result *r, const reduce_cube *c, const reduce_options *o, 
   if (!(o->cl > 0.0 && o->cl < 1.0))
     return dip_error_set(err, DIP_EINVAL, "confidence level %g is not in (0, 1)", o->cl);
   r->n_entries = c->n_entries;
-  r->n_flavors = c->n_flavors;
+  r->n_couplings = c->n_couplings;
   r->n_m4 = c->n_m4;
-  r->n_units = c->n_entries * c->n_flavors * c->n_m4;
+  r->n_units = c->n_entries * c->n_couplings * c->n_m4;
   r->cl = o->cl;
   r->kind = o->kind;
   r->delta_chi2_1dof = limit_threshold(o->cl, 1, o->kind);
@@ -240,7 +240,7 @@ int reduce_run(reduce_result *r, const reduce_cube *c, const reduce_options *o, 
   r->mu_2dof_upper = nan_array(r->n_units, err);
   r->mu_2dof_lower = nan_array(r->n_units, err);
   r->chi2_row_min = nan_array(r->n_units, err);
-  r->chi2_plane_min = nan_array(c->n_entries * c->n_flavors, err);
+  r->chi2_plane_min = nan_array(c->n_entries * c->n_couplings, err);
   int ok = mu && chi2 && r->mu_1dof && r->mu_1dof_grid && r->mu_2dof_upper && r->mu_2dof_lower &&
            r->chi2_row_min && r->chi2_plane_min;
   if (ok) {
@@ -272,13 +272,13 @@ size_t reduce_report_missing(const reduce_result *r, const reduce_cube *c, FILE 
     fprintf(out, "limits: %zu of %zu units not finished (cube status '%s'); reduced the %zu done\n",
             missing, r->n_units, c->status, r->n_done);
   for (size_t e = 0; e < c->n_entries; e++)
-    for (size_t f = 0; f < c->n_flavors; f++) {
+    for (size_t f = 0; f < c->n_couplings; f++) {
       size_t n = 0;
       for (size_t m = 0; m < c->n_m4; m++)
         n += !c->done[reduce_unit(c, e, f, m)];
       if (!n)
         continue;
-      fprintf(out, "limits:   %s/%s: %zu of %zu m4 missing (m4 =", c->entries[e], c->flavors[f], n,
+      fprintf(out, "limits:   %s/%s: %zu of %zu m4 missing (m4 =", c->entries[e], c->couplings[f], n,
               c->n_m4);
       for (size_t m = 0, shown = 0; m < c->n_m4; m++)
         if (!c->done[reduce_unit(c, e, f, m)] && shown++ < 8)
@@ -318,7 +318,7 @@ int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *p
     return dip_error_set(err, DIP_EIO, "%s: cannot open for writing: %s", path, strerror(errno));
   fprintf(fp, "experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB\n");
   for (size_t e = 0; e < c->n_entries; e++)
-    for (size_t f = 0; f < c->n_flavors; f++)
+    for (size_t f = 0; f < c->n_couplings; f++)
       for (size_t dof = 1; dof <= 2; dof++) {
         if (!(dof_mask & (1 << (dof - 1))))
           continue;
@@ -332,7 +332,7 @@ int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *p
             continue;
           char mu[32];
           format_mu(mu, sizeof mu, all_excluded ? 0.0 : v[unit]);
-          fprintf(fp, "%s,%s,%.6g,%s,%.4g,%zu,%s\n", c->entries[e], c->flavors[f], c->m4[m],
+          fprintf(fp, "%s,%s,%.6g,%s,%.4g,%zu,%s\n", c->entries[e], c->couplings[f], c->m4[m],
                   c->data[0] ? c->data : "unknown", r->cl, dof, mu);
         }
       }
@@ -404,12 +404,12 @@ static const char conventions[] =
     "Delta chi^2 w.r.t. the minimum over mu at fixed m4 (grid minimum or the engine's chi2_min, "
     "whichever is lower), crossing above the best fit interpolated linearly in log mu (in mu^2 "
     "from mu = 0); the engine's root-found value is adopted where it lies inside the grid bracket. "
-    "2 dof: Delta chi^2 w.r.t. the global minimum of the (experiment, flavor) plane over the "
+    "2 dof: Delta chi^2 w.r.t. the global minimum of the (experiment, coupling) plane over the "
     "finished m4; upper edge, and lower edge where mu = 0 is excluded (0 otherwise; NaN: no mu "
     "allowed). inf = no sensitivity inside the mu grid; NaN = unit not finished.";
 
 static int write_group(hid_t g, const reduce_result *r, const reduce_cube *c, const char *version) {
-  hsize_t dims[3] = {c->n_entries, c->n_flavors, c->n_m4};
+  hsize_t dims[3] = {c->n_entries, c->n_couplings, c->n_m4};
   char when[32];
   time_t now = time(NULL);
   struct tm tm;

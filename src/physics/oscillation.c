@@ -1,7 +1,7 @@
 /*
  * oscillation.c — flavour composition of solar neutrinos at Earth (see oscillation.h).
  *
- * Adiabatic MSW, three flavours (physics.md §3).  A nu_e produced at radius r, where the electron
+ * Adiabatic MSW, three flavours (docs/physics.md §3).  A nu_e produced at radius r, where the electron
  * density is n_e(r), leaves the Sun as an incoherent mixture of mass states with
  *   P_e1 = c13^2 cos^2(theta12m),  P_e2 = c13^2 sin^2(theta12m),  P_e3 = s13^2,
  *   cos 2theta12m = (cos 2theta12 - A) / sqrt((cos 2theta12 - A)^2 + sin^2 2theta12),
@@ -43,7 +43,7 @@ const dip_names osc_split_names = DIP_NAMES("flavour split", split_names);
 
 /* NuFIT 5.3 (2024), normal ordering, without SK atmospheric data: I. Esteban, M. C. Gonzalez-Garcia,
  * M. Maltoni, T. Schwetz, A. Zhou, JHEP 09 (2020) 178 [arXiv:2007.14792], updated results at
- * www.nu-fit.org (v5.3).  Best-fit values as listed in physics.md §3. */
+ * www.nu-fit.org (v5.3).  Best-fit values as listed in docs/physics.md §3. */
 osc_params osc_params_nufit53(void) {
   osc_params p = {.sin2_theta12 = 0.307,
                   .sin2_theta13 = 0.02203,

@@ -1,7 +1,7 @@
 /*
  * xsec.c — SM and dipole-portal neutrino–electron cross sections and their kinematics.
  *
- * Dipole portal (physics.md §1; Mustamin & Demirci, arXiv:2511.00701), mu = 1 mu_B:
+ * Dipole portal (docs/physics.md §1; Mustamin & Demirci, arXiv:2511.00701), mu = 1 mu_B:
  *   dsigma/dT = (pi alpha^2/m_e^2) [ 1/T - 1/E - m4^2/(2 E T m_e) (1 - T/(2E) + m_e/(2E))
  *                                    + m4^4 (T - m_e)/(8 E^2 T^2 m_e^2) ]
  * which reduces to the standard magnetic-moment form (1/T - 1/E) for m4 -> 0 (Vogel & Engel,
@@ -13,7 +13,7 @@
  *   g_L = +1/2 + s_W^2 (nu_e, W exchange included), -1/2 + s_W^2 (nu_mu, nu_tau), g_R = s_W^2,
  * with moments c0 = g_L^2 + g_R^2, c1 = -2 g_R^2 T, c2 = g_R^2 T^2 - g_L g_R m_e T.
  *
- * Kinematics of nu e -> N e with the electron at rest (physics.md §1): the recoil range is
+ * Kinematics of nu e -> N e with the electron at rest (docs/physics.md §1): the recoil range is
  *   T_{min,max} = [2 m_e E^2 - m4^2 (E + m_e) -+ E sqrt((2 m_e E - m4^2)^2 - 4 m4^2 m_e^2)]
  *                 / [2 m_e (2E + m_e)],
  * real above the threshold E = m4 + m4^2/(2 m_e).  T_min is evaluated as

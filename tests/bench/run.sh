@@ -86,7 +86,7 @@ echo "   chi2 micro-benchmark (synthetic problems, bench_chi2):"
 "$build/bench/bench_chi2" 1 | sed 's/^/     /'
 echo
 
-echo "-- (2) strong scaling: scans/mass_scan.yaml (200 m4 x 400 mu x 4 flavors x 3 entries = 960000 points)"
+echo "-- (2) strong scaling: scans/mass_scan.yaml (200 m4 x 400 mu x 4 couplings x 3 entries = 960000 points)"
 printf '   %5s %9s %9s %11s %10s %7s %7s %7s %10s\n' ranks "wall s" "loop s" "points/s" efficiency "I/O %" "MPI %" "CPU %" "RSS KiB"
 t_one=""
 for np in $scaling_ranks; do

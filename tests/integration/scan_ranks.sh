@@ -52,5 +52,5 @@ fi
 # --dry-run prints the plan and writes nothing
 "$DIPSCAN_BIN" scan "$SMALL" --dry-run --output "$W/dry.h5" >"$W/dry.txt" 2>&1; rc=$?
 check "--dry-run prints the plan (96 units, 3840 points) and creates no output" \
-  "[ $rc -eq 0 ] && grep -q 'units: 96 = 3 entries x 2 flavors x 16 m4' '$W/dry.txt' && grep -q 'points: 3840' '$W/dry.txt' && [ ! -e '$W/dry.h5' ]" \
+  "[ $rc -eq 0 ] && grep -q 'units: 96 = 3 entries x 2 couplings x 16 m4' '$W/dry.txt' && grep -q 'points: 3840' '$W/dry.txt' && [ ! -e '$W/dry.h5' ]" \
   "rc $rc: $(head -n 3 "$W/dry.txt")"

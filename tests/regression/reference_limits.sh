@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regression against published numbers (physics.md §7), through the `dipscan limit` CLI.
+# Regression against published numbers (docs/physics.md §7), through the `dipscan limit` CLI.
 #  1. Mustamin & Demirci (arXiv:2511.00701 / BSM-2025.2): XENONnT SR0, m4 = 0.01 MeV, Asimov data,
 #     simple split, 90% CL two-sided, 1 dof: (universal, e, mu, tau) = (0.97, 1.32, 2.15, 1.88)e-11
 #     mu_B.  Tolerance 5% (issue 4): their nuisance sigmas and sin^2 theta_W are not published.

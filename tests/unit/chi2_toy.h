@@ -1,7 +1,7 @@
 /*
  * chi2_toy.h — synthetic chi^2 problems for the chi2/limit tests and the benchmark.
  *
- * A "toy" has the shape of the real problem (physics.md §5-6) without its physics: up to 64
+ * A "toy" has the shape of the real problem (docs/physics.md §5-6) without its physics: up to 64
  * one-keV-like bins, up to 8 solar sources with the B16 relative flux uncertainties, up to 3
  * background components, SM templates of a few counts per bin, and signal templates of ~1e22
  * counts per mu_B^2 falling like 1/bin (so a limit lands near mu ~ 1e-11 mu_B).  The numbers are
@@ -31,7 +31,7 @@ typedef struct toy {
   double sig[TOY_MAX_SRC * TOY_MAX_BINS];
 } toy;
 
-/* B16-GS98 relative flux uncertainties (physics.md §2): pp, pep, hep, 7Be, 8B, 13N, 15O, 17F. */
+/* B16-GS98 relative flux uncertainties (docs/physics.md §2): pp, pep, hep, 7Be, 8B, 13N, 15O, 17F. */
 static const double toy_src_sigma[TOY_MAX_SRC] = {0.006, 0.01, 0.30, 0.06, 0.12, 0.15, 0.17, 0.20};
 /* SM counts per source over all bins, and the signal weight per source (per unit exposure). */
 static const double toy_sm_total[TOY_MAX_SRC] = {60.0, 2.0, 0.01, 20.0, 0.5, 1.0, 1.2, 0.03};

@@ -61,7 +61,7 @@ static void test_sm_and_signal(void) {
   totals(step_el, COUPLING_UNIVERSAL, 0.01, t_step);
   printf("# XENONnT 1-30 keV: SM free %.3f, stepping %.3f; background %.3f\n", t_free[0],
          t_step[0], t_free[2]);
-  /* physics.md §7: ~84-85 SM solar-nu events in 1-30 keV with free electrons (issue 3: 85 +- 2%). */
+  /* docs/physics.md §7: ~84-85 SM solar-nu events in 1-30 keV with free electrons (issue 3: 85 +- 2%). */
   test_rel(t_free[0], 85.0, 0.02, "SM solar-nu counts in XENONnT 1-30 keV ~ 85 (free electrons)");
   double drop = 1.0 - t_step[0] / t_free[0];
   test_true(drop > 0.04 && drop < 0.08, "stepping approximation lowers the SM counts by 4-8%");
@@ -91,7 +91,7 @@ static void test_sm_and_signal(void) {
 }
 
 /* With one source switched on, the signal must vanish above that source's kinematic endpoint for
- * recoils inside the smeared window (physics.md §1: pp ~0.32 MeV, 7Be(862) ~0.47 MeV for T <= 30 keV;
+ * recoils inside the smeared window (docs/physics.md §1: pp ~0.32 MeV, 7Be(862) ~0.47 MeV for T <= 30 keV;
  * the true-recoil grid reaches 43 keV because of smearing, which moves 7Be to ~0.50 MeV). */
 static void test_source_endpoints(void) {
   analysis *pp = open_xenonnt(ELECTRONS_FREE, 1u << SOLAR_PP, DATA_OBSERVED);

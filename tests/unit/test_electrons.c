@@ -34,7 +34,7 @@ int main(void) {
            "free: 2.4768e29 electrons per tonne");
 
   /* Cumulative occupancies: 5p 6, 5s 8, 4d 18, 4p 24, 4s 26, 3d 36, 3p3/2 40, 3p1/2 42, 3s 44,
-   * 2p3/2 48, 2p1/2 50, 2s 52, 1s 54.  The last two ranges are physics.md's ~18% (44/54) and ~4%
+   * 2p3/2 48, 2p1/2 50, 2s 52, 1s 54.  The last two ranges are docs/physics.md's ~18% (44/54) and ~4%
    * (52/54) reductions. */
   const struct { double T_keV, want; const char *what; } edges[] = {
       {0.0119, 0, "below 5p3/2 (12.0 eV)"},    {0.0121, 4, "above 5p3/2"},

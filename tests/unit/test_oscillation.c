@@ -1,6 +1,6 @@
 /*
  * test_oscillation.c — production-averaged adiabatic MSW survival probabilities: reference values
- * (physics.md §3), unitarity, the simple and full flavour splits, the vacuum limit, and the
+ * (docs/physics.md §3), unitarity, the simple and full flavour splits, the vacuum limit, and the
  * accuracy of the interpolated table against the direct production average.
  */
 #include <math.h>
@@ -29,7 +29,7 @@ static void init_all(const char *data_dir, dip_error *err, int *ok) {
   }
 }
 
-/* Reference values [C] of physics.md §3 (B16-GS98, NuFIT 5.3). */
+/* Reference values [C] of docs/physics.md §3 (B16-GS98, NuFIT 5.3). */
 static void test_reference_values(void) {
   double P[N_FLAVORS];
   osc_fractions(&osc[0][0], SOLAR_PP, 0.3, P);

@@ -60,10 +60,10 @@ static void check_figure(const char *dir, const char *name) {
   test_true(has_magic(png, "\x89PNG\r\n\x1a\n", 8) && has_magic(pdf, "%PDF-", 5), label);
 }
 
-/* A 2-entry, 1-flavor reduced cube: limits 1e-11 * (1 + m), one unit unfinished, one inf. */
+/* A 2-entry, 1-coupling reduced cube: limits 1e-11 * (1 + m), one unit unfinished, one inf. */
 static void test_figures(const char *dir) {
   enum { E = 2, M = 6, U = 50 };
-  char *entries[E] = {"xenonnt_sr0", "xenonnt_sr0+pandax4t_run1"}, *flavors[1] = {"e"};
+  char *entries[E] = {"xenonnt_sr0", "xenonnt_sr0+pandax4t_run1"}, *couplings[1] = {"e"};
   double m4[M], mu[U], chi2[E * M * U], lim[E * M], upper[E * M], lower[E * M], rowmin[E * M];
   unsigned char done[E * M];
   for (int m = 0; m < M; m++)
@@ -80,10 +80,10 @@ static void test_figures(const char *dir) {
     for (int i = 0; i < U; i++)
       chi2[u * U + i] = done[u] ? 2.7055 * pow(mu[i] / L, 2) : NAN;
   }
-  reduce_cube c = {.n_entries = E, .n_flavors = 1, .n_m4 = M, .n_mu = U, .entries = entries,
-                   .flavors = flavors, .m4 = m4, .mu = mu, .chi2 = chi2, .done = done,
+  reduce_cube c = {.n_entries = E, .n_couplings = 1, .n_m4 = M, .n_mu = U, .entries = entries,
+                   .couplings = couplings, .m4 = m4, .mu = mu, .chi2 = chi2, .done = done,
                    .data = "asimov"};
-  reduce_result r = {.n_entries = E, .n_flavors = 1, .n_m4 = M, .cl = 0.9,
+  reduce_result r = {.n_entries = E, .n_couplings = 1, .n_m4 = M, .cl = 0.9,
                      .kind = THRESHOLD_TWO_SIDED, .delta_chi2_1dof = 2.7055,
                      .delta_chi2_2dof = 4.6052, .mu_1dof = lim, .mu_2dof_upper = upper,
                      .mu_2dof_lower = lower, .chi2_row_min = rowmin};

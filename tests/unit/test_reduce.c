@@ -5,7 +5,7 @@
  * chi^2 = 10 + (mu/sigma_m)^2 (best fit mu = 0; the 1-dof limit is sigma_m sqrt(2.706) and the
  * 2-dof edge sigma_m sqrt(4.605)); entry "A+B" has a signal, chi^2 = c_m + ((mu - mu0)/s)^2 with
  * c_m = (1.2 (m - 2))^2, so its 2-dof contour has an upper and a lower edge mu0 +- s sqrt(4.605 - c_m)
- * and no allowed mu where c_m > 4.605.  One (entry, flavor, m4) row is flat (no sensitivity), two
+ * and no allowed mu where c_m > 4.605.  One (entry, coupling, m4) row is flat (no sensitivity), two
  * units are unfinished.  Interpolation tolerance: linear interpolation in x = ln mu of a smooth
  * Delta chi^2 misplaces the crossing by at most h^2/8 max|f''|/|f'| in x; for these parabolas
  * that is below h^2 (h = grid step in ln mu), which is the tolerance used.
@@ -282,7 +282,7 @@ static void check_missing_report(const reduce_result *r, const reduce_cube *c) {
   unlink(path);
   test_true(n == 2 && r->n_done == NE * NF * NM - 2, "two unfinished units counted");
   test_true(strstr(text, "2 of 20 units not finished") && strstr(text, "A+B/mu: 2 of 5 m4 missing"),
-            "unfinished units listed by entry/flavor");
+            "unfinished units listed by entry/coupling");
 }
 
 /* Parse the CSV back and compare every row with the result arrays. */
@@ -359,7 +359,7 @@ static void run_on(const char *path, int vlen) {
   dip_error_clear(&err);
   int rc = reduce_cube_read(&c, path, &err);
   test_true(rc == DIP_SUCCESS && c.n_entries == NE && c.n_mu == NU && !strcmp(c.entries[1], "A+B") &&
-                !strcmp(c.flavors[1], "mu") && !strcmp(c.data, "asimov"),
+                !strcmp(c.couplings[1], "mu") && !strcmp(c.data, "asimov"),
             vlen ? "read cube (variable-length strings)" : "read cube (fixed-length strings)");
   if (rc != DIP_SUCCESS) {
     printf("# %s\n", err.msg);

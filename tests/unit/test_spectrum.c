@@ -176,7 +176,7 @@ static void test_endpoints(const spectrum *sp) {
   test_true(signal_in_window(sp, SOLAR_BE7, 0.47) > 0.0, "7Be signal in 1-30 keV at m4 = 0.47");
   test_true(signal_in_window(sp, SOLAR_BE7, 0.475) == 0.0, "7Be signal vanishes at m4 = 0.475");
   test_true(signal_in_window(sp, SOLAR_PEP, 0.62) > 0.0 && signal_in_window(sp, SOLAR_PEP, 0.64) == 0.0,
-            "pep signal ends between m4 = 0.62 and 0.64 (physics.md: ~0.63)");
+            "pep signal ends between m4 = 0.62 and 0.64 (docs/physics.md: ~0.63)");
   test_true(signal_in_window(sp, SOLAR_B8, 2.0) > 0.0, "8B signal alive at m4 = 2 MeV");
 }
 
@@ -229,7 +229,7 @@ static void test_sm_total(const spectrum *sp) {
            per_source[s]);
   }
   printf("# SM events 1-30 keV, 1.16 t yr, free electrons: total %.2f\n", total);
-  /* physics.md §7: ~84 events after the XENONnT efficiency, which never exceeds 0.821, so at least
+  /* docs/physics.md §7: ~84 events after the XENONnT efficiency, which never exceeds 0.821, so at least
    * ~100 before it; the efficiency averages ~0.8 over 1-30 keV, so not much more than ~110. */
   test_true(total > 100.0 && total < 112.0, "SM 1-30 keV total ~ 84/0.8 events for 1.16 t yr");
   test_true(per_source[SOLAR_PP] / total > 0.85 && per_source[SOLAR_BE7] / total > 0.05,

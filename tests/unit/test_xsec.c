@@ -101,7 +101,7 @@ static void test_threshold(void) {
   test_true(xsec_dipole_dsdT(Eth * 0.999, 0.05, m4) == 0.0, "dipole zero below threshold");
   /* Largest m4 for which the pp endpoint (0.42341 MeV) still gives recoils in 1-30 keV: E_min grows
    * with m4 and falls with T in this range, so the edge sits at T = 30 keV, m4 = 0.307 MeV (the
-   * absolute threshold, at T = 62 keV, is m4 = 0.320 MeV; physics.md quotes ~0.32). */
+   * absolute threshold, at T = 62 keV, is m4 = 0.320 MeV; docs/physics.md quotes ~0.32). */
   test_true(xsec_emin(0.030, 0.305) < 0.42341 && xsec_emin(0.030, 0.309) > 0.42341,
             "pp reaches T = 30 keV only for m4 < 0.307 MeV");
   test_true(xsec_emin(0.030, 0.471) < 0.8613 && xsec_emin(0.030, 0.475) > 0.8613,
