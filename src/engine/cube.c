@@ -354,17 +354,6 @@ static int create_file(const char *partial, const scan_config *cfg, const cube_m
   return DIP_SUCCESS;
 }
 
-/* Make sure the directory part of path exists (one level, like results/). */
-static void make_parent_dir(const char *path) {
-  char dir[4096];
-  snprintf(dir, sizeof dir, "%s", path);
-  char *slash = strrchr(dir, '/');
-  if (slash && slash != dir) {
-    *slash = '\0';
-    mkdir(dir, 0777);
-  }
-}
-
 /* ---- open / write / close ---- */
 
 static int open_datasets(cube *c, dip_error *err) {
@@ -430,10 +419,8 @@ static int ensure_file(const scan_config *cfg, const cube_meta *meta, const scan
                        MPI_Comm comm, dip_error *err) {
   int rank = 0, exists = 0;
   MPI_Comm_rank(comm, &rank);
-  if (rank == 0) {
-    make_parent_dir(cfg->output);
-    exists = file_exists(cfg->output);
-  }
+  if (rank == 0)
+    exists = file_exists(cfg->output); /* its folder exists: the output lock made it */
   MPI_Bcast(&exists, 1, MPI_INT, 0, comm);
   if (exists)
     return DIP_SUCCESS;

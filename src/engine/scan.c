@@ -29,6 +29,8 @@
  */
 #include "engine/scan.h"
 
+#include "engine/lock.h"
+
 #include <math.h>
 #include <signal.h>
 #include <stdint.h>
@@ -95,6 +97,7 @@ typedef struct run_state {
   const scan_config *cfg;
   const scan_evaluator *ev;
   cube out;
+  output_lock lock;        /* held from before prepare to the end of scan_run */
   MPI_Comm comm;
   int rank, size;
   unit_result result;      /* one unit's results (scratch) */
@@ -315,12 +318,22 @@ static size_t choose_batch(const scan_config *cfg, size_t pending, int size) {
   return b > 0 ? b : 1;
 }
 
+/* One writer per cube (lock.h): rank 0 takes the writer lock before anything looks at the output,
+ * then every other rank the shared rank lock. */
+static int lock_output(run_state *st, dip_error *err) {
+  int status = st->rank == 0 ? output_lock_writer(&st->lock, st->cfg->output, err) : DIP_SUCCESS;
+  DIP_TRY(scan_agree(status, err, st->comm));
+  status = st->rank != 0 ? output_lock_rank(&st->lock, st->cfg->output, err) : DIP_SUCCESS;
+  return scan_agree(status, err, st->comm);
+}
+
 static int prepare_output(run_state *st, const cube_meta *meta, int restart, scan_report *rep,
                           dip_error *err) {
   const scan_evaluator *ev = st->ev;
   int status = DIP_SUCCESS;
   double t0 = st->t_open = MPI_Wtime();
   st->cpu_open = cpu_seconds();
+  DIP_TRY(lock_output(st, err));
   if (st->rank == 0)
     status = cube_prepare(st->cfg, meta, ev, restart, &rep->resume, err);
   st->io += MPI_Wtime() - t0;
@@ -401,6 +414,7 @@ int scan_run(const scan_config *cfg, const cube_meta *meta, int restart,
   rep->units_total = config_n_units(cfg);
   run_state st;
   memset(&st, 0, sizeof st);
+  st.lock.fd = -1;
   st.cfg = cfg;
   st.ev = ev;
   MPI_Comm_dup(comm, &st.comm);
@@ -426,6 +440,7 @@ int scan_run(const scan_config *cfg, const cube_meta *meta, int restart,
     else
       cube_abandon(&st.out);
   }
+  output_lock_release(&st.lock);
   free(ms.q.units);
   free(st.batch);
   free(st.next);
