@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scan_kill.sh — kill -9 at random moments, then resume, until the scan completes: the final cube
-# equals an uninterrupted run bit for bit; no unit recorded before a kill is evaluated again (the
+# equals an uninterrupted run bit for bit (every dataset, cube_fingerprint.py); no unit recorded before a kill is evaluated again (the
 # evaluator logs every unit it computes); the journal ends with exactly one record per unit.
 SUITE=scan-kill
 . "$(dirname "$0")/scan_lib.sh"
@@ -8,6 +8,8 @@ COST=25   # ms per unit: 96 units on 2 ranks take ~1.4 s, so kills land mid-run
 
 mpirun -np 2 "$DRIVER" --drive "$SMALL" --output "$W/ref.h5" --cost-ms $COST >"$W/ref.log" 2>&1
 ref=$(digest "$W/ref.h5")
+FP="$DIPSCAN_ROOT/tests/regression/cube_fingerprint.py"   # every dataset and root attribute
+ref_all=$(/usr/bin/python3 "$FP" "$W/ref.h5")
 
 out=$W/k.h5 jr=$W/k.h5.journal
 kills=0 twice=0 runs=0 complete=0
@@ -39,6 +41,9 @@ check "at least 3 kill -9 landed mid-run" "[ $kills -ge 3 ]" "$kills kills"
 check "no unit recorded before a kill was evaluated again" "[ $twice -eq 0 ]" "$twice re-evaluations"
 d=$(digest "$out")
 check "resumed cube bitwise identical to the uninterrupted run" '[ "$d" = "$ref" ]' "$d vs $ref"
+all=$(/usr/bin/python3 "$FP" "$out")
+check "every dataset and attribute of the resumed cube equals the uninterrupted run's ($(echo "$ref_all" | grep -c '^dataset') datasets)" \
+  '[ "$all" = "$ref_all" ]' "$(diff <(echo "$ref_all") <(echo "$all") | head -5)"
 check "journal holds exactly one record per unit" \
   "[ \"\$(journal_units '$jr' | sort -n | uniq | wc -l)\" = 96 ] && [ \"\$(journal_units '$jr' | wc -l)\" = 96 ]"
 echo "# $runs runs, $kills kills"
