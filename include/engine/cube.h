@@ -16,8 +16,8 @@
  *   /done            [E][F][M] uint8, 1 = unit finished (mirrors the journal; engine-owned)
  * For the dipole analysis (stats/evaluator.h) the fields are /chi2 [E][F][M][U],
  * /limits/{mu_1dof, chi2_min, mu_best}, /units/{chi2_zero, signal_total} (doubles),
- * /units/{n_profiles, n_fallbacks} (int64) and /units/nuisances_best [E][F][M][N] on the axis
- * /axes/nuisance (N = ANALYSIS_MAX_NUISANCES).
+ * /units/{n_profiles, n_fallbacks} (int64), /units/status (uint8, stats/dipole_result.h) and
+ * /units/nuisances_best [E][F][M][N] on the axis /axes/nuisance (N = ANALYSIS_MAX_NUISANCES).
  * Root attributes: the engine's — config (resolved text), config_run, config_hash,
  * dipscan_version, card_names[], card_checksums[], start_time, end_time ("" while incomplete),
  * status ("running" | "stopped" | "complete"), ranks (of the last run), runs (number of runs) —

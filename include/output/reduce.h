@@ -53,6 +53,7 @@ typedef struct reduce_cube {
   double *engine_chi2_min;      /* [E][F][M] or NULL */
   double *chi2_zero;            /* [E][F][M] chi^2 at mu = 0, or NULL */
   unsigned char *done;          /* [E][F][M] */
+  unsigned char *unit_status;   /* [E][F][M] /units/status (dipole_unit_status), or NULL */
   double engine_cl;             /* root attribute cl (NaN if absent) */
   double engine_threshold;      /* root attribute threshold_delta_chi2 (NaN if absent) */
   char threshold_name[32];      /* root attribute threshold ("" if absent) */
@@ -104,6 +105,10 @@ size_t reduce_unit(const reduce_cube *c, size_t e, size_t f, size_t m);
 /* Human-readable list of unfinished units and engine disagreements (nothing if all is well).
  * Returns the number of unfinished units. */
 size_t reduce_report_missing(const reduce_result *r, const reduce_cube *c, FILE *out);
+
+/* Finished units whose /units/status is not "ok" (no sensitivity, failed: how), counted per
+ * status with the first few units listed.  Returns the number of failed units. */
+size_t reduce_report_status(const reduce_cube *c, FILE *out);
 
 /* dof_mask: bit 0 = 1-dof rows, bit 1 = 2-dof rows. */
 int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *path, int dof_mask,

@@ -40,6 +40,8 @@ void analysis_options_default(analysis_options *opt);
 #define ANALYSIS_MAX_NUISANCES 32
 
 typedef struct unit_summary {
+  int status;          /* dipole_unit_status (stats/dipole_result.h) */
+  char reason[256];    /* a failed status: the message of the failure */
   double mu_limit;     /* 1-dof limit [mu_B] (root-found); +INFINITY when no signal can reach the window */
   double mu_best;      /* best-fit mu >= 0 [mu_B] */
   double chi2_min;     /* profiled chi^2 at mu_best */
@@ -90,6 +92,9 @@ double analysis_threshold_1dof(const analysis *an);
 
 /* Evaluate one unit: profiled chi^2 at each mu[i] (mu in mu_B, any order; n_mu may be 0) into
  * chi2[i], plus the root-found 1-dof limit and best fit.  chi2 may be NULL when n_mu == 0.
+ * Numerical trouble of the fit (a point that cannot be profiled, a root search that fails) is not
+ * an error: summary->status says what happened (dipole_unit_status, with the message in reason),
+ * the affected numbers are NaN and the call succeeds; a limit +inf has status "no sensitivity".
  * Points so far above the data that some bin would hold more than CHI2_MAX_SIGNAL_COUNTS signal
  * events (mu > chi2_mu_max, see chi2.h: the profile is ill-conditioned there) are not profiled:
  * chi2[i] is the chi^2 at nominal nuisances, an upper bound of the profiled value, itself > 1e9

@@ -20,8 +20,27 @@ enum dipole_field {
   DIPOLE_N_PROFILES,
   DIPOLE_N_FALLBACKS,
   DIPOLE_NUISANCES_BEST,
+  DIPOLE_STATUS,
   DIPOLE_N_FIELDS
 };
+
+/* /units/status (uint8): what became of a unit.  A unit's numerical trouble is its outcome, never
+ * an error of the scan: the scan records it here and goes on. */
+typedef enum {
+  DIPOLE_UNIT_NOT_COMPUTED = 0, /* fill value: the unit has not run */
+  DIPOLE_UNIT_OK = 1,
+  DIPOLE_UNIT_NO_SENSITIVITY = 2, /* chi^2 never rises by the threshold up to the largest mu the
+                                     fit accepts (or the signal is zero): limit +inf */
+  DIPOLE_UNIT_FAILED_CHI2 = 3,    /* some mu point of the row could not be profiled: NaN there */
+  DIPOLE_UNIT_FAILED_LIMIT = 4,   /* the best-fit or the Delta chi^2 root search failed: the
+                                     /limits values and chi2_zero are NaN */
+  DIPOLE_UNIT_FAILED_NUISANCES = 5, /* the re-profile at mu_best failed: nuisances_best NaN */
+  DIPOLE_N_UNIT_STATUS
+} dipole_unit_status;
+
+/* "not computed", "ok", "no sensitivity", "failed: chi2 profile", "failed: limit search",
+ * "failed: best-fit nuisances" ("unknown" outside the range). */
+const char *dipole_unit_status_name(int status);
 
 extern const result_schema dipole_result_schema;
 

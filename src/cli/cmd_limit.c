@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "stats/analysis.h"
+#include "stats/dipole_result.h"
 #include "cli/cmd.h"
 #include "stats/limit.h"
 
@@ -165,8 +166,14 @@ static int build_entries(const limit_plan *p, const char *data_dir, analysis **a
   return status;
 }
 
+/* A unit that is not "ok" is said on stderr (stdout keeps the CSV). */
 static void print_row(const analysis *an, const limit_plan *p, int e, dip_coupling c, double m4,
                       double mu_limit, const unit_summary *s) {
+  if (s->status != DIPOLE_UNIT_OK)
+    fprintf(stderr, "dipscan limit: %s/%s at m4 = %g MeV: %s%s%s\n",
+            analysis_entry_name(an, (size_t)e), coupling_name(c), m4,
+            dipole_unit_status_name(s->status),
+            s->status == DIPOLE_UNIT_NO_SENSITIVITY ? " (limit +inf)" : ": ", s->reason);
   printf("%s,%s,%.10g,%s,%g,%d,%.6e,%.6f,%.6e\n", analysis_entry_name(an, (size_t)e),
          coupling_name(c), m4, data_mode_name(p->opt.data), p->opt.cl, p->dof, mu_limit,
          s->chi2_min, s->mu_best);
@@ -182,7 +189,9 @@ static int limits_2dof(analysis *an, const limit_plan *p, int e, dip_coupling c,
   double thr = limit_threshold(p->opt.cl, 2, p->opt.threshold);
   for (int i = 0; i < p->n_m4; i++) {
     double mu_cross = 0;
-    if (sum[i].chi2_min <= global + thr)
+    if (isnan(sum[i].chi2_min)) /* a failed unit: print_row says why */
+      mu_cross = NAN;
+    else if (sum[i].chi2_min <= global + thr)
       DIP_TRY(analysis_crossing(an, (size_t)e, c, p->m4[i], global, thr, sum[i].mu_best,
                                 &mu_cross, err));
     else

@@ -205,6 +205,7 @@ int cmd_limits(int argc, char **argv) {
   if (status == DIP_SUCCESS) {
     print_conventions(&r, &c, a.cube);
     reduce_report_missing(&r, &c, stderr);
+    reduce_report_status(&c, stderr);
     status = write_outputs(&a, &r, &c, &err);
     reduce_result_free(&r);
   }

@@ -53,6 +53,7 @@ static void take_views(reduce_cube *c) {
   c->engine_chi2_min = d->fields[DIPOLE_CHI2_MIN];
   c->chi2_zero = d->fields[DIPOLE_CHI2_ZERO];
   c->done = d->done;
+  c->unit_status = d->fields[DIPOLE_STATUS];
   c->engine_cl = cube_data_number(d, "cl");
   c->engine_threshold = cube_data_number(d, "threshold_delta_chi2");
   snprintf(c->threshold_name, sizeof c->threshold_name, "%s", cube_data_text(d, "threshold"));
@@ -292,6 +293,32 @@ size_t reduce_report_missing(const reduce_result *r, const reduce_cube *c, FILE 
             "interpolated crossing; the grid value is used for those\n",
             r->n_engine_disagree, r->n_engine_checked);
   return missing;
+}
+
+size_t reduce_report_status(const reduce_cube *c, FILE *out) {
+  size_t n_units = c->n_entries * c->n_couplings * c->n_m4, count[DIPOLE_N_UNIT_STATUS] = {0};
+  for (size_t u = 0; c->unit_status && u < n_units; u++)
+    if (c->done[u] && c->unit_status[u] < DIPOLE_N_UNIT_STATUS)
+      count[c->unit_status[u]]++;
+  size_t failed = 0;
+  for (int s = DIPOLE_UNIT_NO_SENSITIVITY; s < DIPOLE_N_UNIT_STATUS; s++) {
+    if (!count[s])
+      continue;
+    if (s != DIPOLE_UNIT_NO_SENSITIVITY)
+      failed += count[s];
+    fprintf(out, "limits: %zu units %s%s:", count[s], dipole_unit_status_name(s),
+            s == DIPOLE_UNIT_NO_SENSITIVITY ? " (limit +inf)" : " (see /units/status)");
+    size_t shown = 0;
+    for (size_t e = 0; e < c->n_entries; e++)
+      for (size_t f = 0; f < c->n_couplings; f++)
+        for (size_t m = 0; m < c->n_m4; m++) {
+          size_t u = reduce_unit(c, e, f, m);
+          if (c->done[u] && c->unit_status[u] == s && shown++ < 5)
+            fprintf(out, " %s/%s/m4=%g", c->entries[e], c->couplings[f], c->m4[m]);
+        }
+    fprintf(out, "%s\n", shown > 5 ? " ..." : "");
+  }
+  return failed;
 }
 
 /* ---- output ---- */

@@ -32,6 +32,7 @@
 #include "physics/xsec.h"
 #include "stats/chi2.h"
 #include "stats/dataset.h"
+#include "stats/dipole_result.h"
 #include "stats/limit.h"
 
 typedef struct entry {
@@ -452,27 +453,71 @@ static int profile_best_fit(chi2_workspace *ws, double mu_best, unit_summary *su
   return DIP_SUCCESS;
 }
 
-/* The unit whose signal is in e's problem, fitted to dataset `spec`: chi^2 at each mu[i], the 1-dof
- * limit, the best fit and its nuisances into summary (all but signal_total). */
-static int fit_dataset(analysis *an, entry *e, const dataset_spec *spec, const double *mu,
-                       size_t n_mu, double *chi2, unit_summary *summary, dip_error *err) {
-  long profiles0 = chi2_n_profiles(e->ws), fallbacks0 = chi2_n_fallbacks(e->ws);
-  DIP_TRY(entry_set_data(e, spec, err));
+/* A numerical failure of the fit (DIP_ENUMERIC, or DIP_EINVAL from a template the profile cannot
+ * take) is the unit's outcome, not an error: the first one sets summary->status to `failed` (with
+ * the message as reason), the workspace restarts cold, and the unit goes on.  Other failures
+ * (memory, inputs) pass through. */
+static int unit_trouble(chi2_workspace *ws, int status, dipole_unit_status failed,
+                        unit_summary *summary, dip_error *err) {
+  if (status != DIP_ENUMERIC && status != DIP_EINVAL)
+    return status;
+  if (summary->status == DIPOLE_UNIT_OK) {
+    summary->status = failed;
+    snprintf(summary->reason, sizeof summary->reason, "%s", err->msg);
+  }
+  dip_error_clear(err);
+  chi2_reset(ws);
+  return DIP_SUCCESS;
+}
+
+/* chi^2 at each mu[i] (NaN where the profile fails). */
+static int fit_row(entry *e, const double *mu, size_t n_mu, double *chi2, unit_summary *summary,
+                   dip_error *err) {
   double mu_max = chi2_mu_max(e->ws);
   for (size_t i = 0; i < n_mu; i++) {
     if (mu[i] > mu_max && isfinite(mu[i])) { /* see analysis.h: not profiled, an upper bound */
       chi2[i] = chi2_fixed(e->ws, mu[i], NULL);
       continue;
     }
-    DIP_TRY(chi2_profile(e->ws, mu[i], &chi2[i], err));
+    int status = chi2_profile(e->ws, mu[i], &chi2[i], err);
+    if (status != DIP_SUCCESS) {
+      chi2[i] = NAN;
+      DIP_TRY(unit_trouble(e->ws, status, DIPOLE_UNIT_FAILED_CHI2, summary, err));
+    }
   }
+  return DIP_SUCCESS;
+}
+
+/* The 1-dof limit, the best fit and its nuisances (NaN where they fail). */
+static int fit_limit(analysis *an, entry *e, unit_summary *summary, dip_error *err) {
   limit_result lim;
-  DIP_TRY(limit_1dof(e->ws, analysis_threshold_1dof(an), &lim, err));
+  int status = limit_1dof(e->ws, analysis_threshold_1dof(an), &lim, err);
+  if (status != DIP_SUCCESS) {
+    summary->mu_limit = summary->mu_best = summary->chi2_min = summary->chi2_zero = NAN;
+    return unit_trouble(e->ws, status, DIPOLE_UNIT_FAILED_LIMIT, summary, err);
+  }
   summary->mu_limit = lim.mu_limit;
   summary->mu_best = lim.mu_best;
   summary->chi2_min = lim.chi2_min;
   summary->chi2_zero = lim.chi2_zero;
-  DIP_TRY(profile_best_fit(e->ws, lim.mu_best, summary, err));
+  status = profile_best_fit(e->ws, lim.mu_best, summary, err);
+  if (status != DIP_SUCCESS)
+    DIP_TRY(unit_trouble(e->ws, status, DIPOLE_UNIT_FAILED_NUISANCES, summary, err));
+  if (summary->status == DIPOLE_UNIT_OK && isinf(summary->mu_limit))
+    summary->status = DIPOLE_UNIT_NO_SENSITIVITY;
+  return DIP_SUCCESS;
+}
+
+/* The unit whose signal is in e's problem, fitted to dataset `spec`: chi^2 at each mu[i], the 1-dof
+ * limit, the best fit and its nuisances, and the unit's status into summary (all but
+ * signal_total). */
+static int fit_dataset(analysis *an, entry *e, const dataset_spec *spec, const double *mu,
+                       size_t n_mu, double *chi2, unit_summary *summary, dip_error *err) {
+  long profiles0 = chi2_n_profiles(e->ws), fallbacks0 = chi2_n_fallbacks(e->ws);
+  DIP_TRY(entry_set_data(e, spec, err));
+  summary->status = DIPOLE_UNIT_OK;
+  DIP_TRY(fit_row(e, mu, n_mu, chi2, summary, err));
+  DIP_TRY(fit_limit(an, e, summary, err));
   summary->n_profiles = chi2_n_profiles(e->ws) - profiles0;
   summary->n_fallbacks = chi2_n_fallbacks(e->ws) - fallbacks0;
   return DIP_SUCCESS;

@@ -792,5 +792,11 @@ double chi2_mu_max(const chi2_workspace *ws) {
   for (size_t e = 0; e < ws->n_exp; e++)
     for (size_t i = 0; i < ws->n_src * ws->exp[e].n_bins; i++)
       largest = fmax(largest, ws->exp[e].sig[i]);
-  return largest > 0.0 ? sqrt(CHI2_MAX_SIGNAL_COUNTS / largest) : INFINITY;
+  if (!(largest > 0.0))
+    return INFINITY;
+  /* sqrt rounds to nearest: step down until mu^2 S (as fill_raw_columns computes it) is inside */
+  double mu = sqrt(CHI2_MAX_SIGNAL_COUNTS / largest);
+  while ((mu * mu) * largest > CHI2_MAX_SIGNAL_COUNTS)
+    mu = nextafter(mu, 0.0);
+  return mu;
 }

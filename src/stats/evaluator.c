@@ -46,7 +46,19 @@ static const result_field fields[DIPOLE_N_FIELDS] = {
     [DIPOLE_NUISANCES_BEST] = {"units/nuisances_best", RESULT_DOUBLE, RESULT_VECTOR, 0, "1",
                                "profiled nuisances (relative normalisations) at mu_best, named "
                                "by /axes/nuisance", NAN, RESULT_JOURNAL_VALUE},
+    [DIPOLE_STATUS] = {"units/status", RESULT_UINT8, RESULT_SCALAR, 0, "1",
+                       "0 not computed, 1 ok, 2 no sensitivity (limit +inf), 3 failed: chi2 "
+                       "profile (NaN points), 4 failed: limit search (limits NaN), 5 failed: "
+                       "best-fit nuisances (NaN)", 0, RESULT_JOURNAL_VALUE},
 };
+
+static const char *const status_words[DIPOLE_N_UNIT_STATUS] = {
+    "not computed", "ok", "no sensitivity", "failed: chi2 profile", "failed: limit search",
+    "failed: best-fit nuisances"};
+
+const char *dipole_unit_status_name(int status) {
+  return status >= 0 && status < DIPOLE_N_UNIT_STATUS ? status_words[status] : "unknown";
+}
 
 const result_schema dipole_result_schema = {fields, DIPOLE_N_FIELDS, axes, 1};
 
@@ -66,6 +78,7 @@ static int eval_unit(void *ctx, size_t entry, size_t coupling, double m4, const 
   double *nuisances = unit_result_doubles(out, DIPOLE_NUISANCES_BEST);
   for (size_t p = 0; p < s.n_nuisances && p < ANALYSIS_MAX_NUISANCES; p++)
     nuisances[p] = s.nuisances[p];
+  *(uint8_t *)unit_result_field(out, DIPOLE_STATUS) = (uint8_t)s.status;
   return DIP_SUCCESS;
 }
 

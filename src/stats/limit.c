@@ -53,18 +53,22 @@ typedef struct scan_context {
   chi2_workspace *ws;
   double mu_unit; /* [mu_B] */
   double x_max;   /* (chi2_mu_max / mu_unit)^2: brackets end there */
+  double mu_max;  /* chi2_mu_max: mu_of(x_max) may round above it, so mu_of clamps */
   double target;  /* chi^2 level of a crossing */
   int status;     /* first failure inside a GSL callback */
   dip_error *err;
 } scan_context;
 
 static scan_context context(chi2_workspace *ws, double target, dip_error *err) {
-  double unit = chi2_mu_unit(ws), ratio = chi2_mu_max(ws) / unit;
-  scan_context c = {ws, unit, ratio * ratio, target, DIP_SUCCESS, err};
+  double unit = chi2_mu_unit(ws), mu_max = chi2_mu_max(ws), ratio = mu_max / unit;
+  scan_context c = {ws, unit, ratio * ratio, mu_max, target, DIP_SUCCESS, err};
   return c;
 }
 
-static double mu_of(const scan_context *c, double x) { return c->mu_unit * sqrt(x); }
+static double mu_of(const scan_context *c, double x) {
+  double mu = c->mu_unit * sqrt(x);
+  return isinf(x) ? mu : fmin(mu, c->mu_max); /* x = +inf: no crossing, the limit is +inf */
+}
 
 static int chi2_at(scan_context *c, double x, double *chi2) {
   return chi2_profile(c->ws, mu_of(c, x), chi2, c->err);
