@@ -13,6 +13,8 @@
  */
 #include "engine/cube.h"
 
+#include "engine/inspect.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -816,11 +818,51 @@ static int replay(cube *c, cube_resume_info *info, dip_error *err) {
   return status;
 }
 
-static int remove_file(const char *path, dip_error *err) {
-  if (unlink(path) != 0 && errno != ENOENT)
+/* Append "; note" to err's message (keeps its status). */
+static int with_note(dip_error *err, const char *note) {
+  char why[DIP_ERROR_MSG_LEN / 2];
+  snprintf(why, sizeof why, "%s", err->msg);
+  return dip_error_set(err, err->status, "%s; %s", why, note);
+}
+
+/* Remove path if it is recognisably of this kind (inspect.h); refuse anything else. */
+static int remove_ours(const char *path, output_kind kind, dip_error *err) {
+  int exists = 0;
+  if (output_inspect(path, kind, &exists, err) != DIP_SUCCESS)
+    return with_note(err, "--restart deletes only a dipscan cube, its .partial or its journal: "
+                          "nothing was deleted");
+  if (exists && unlink(path) != 0)
     return dip_error_set(err, DIP_EIO, "%s: cannot remove: %s", path, strerror(errno));
   return DIP_SUCCESS;
 }
+
+/* Rank 0: the existing output checked against this configuration and its journal replayed. */
+static int resume(cube *c, const scan_config *cfg, const cube_meta *meta,
+                  cube_resume_info *info, dip_error *err) {
+  c->file = H5Fopen(cfg->output, H5F_ACC_RDWR, H5P_DEFAULT);
+  if (c->file < 0)
+    return dip_error_set(err, DIP_EHDF5, "%s: HDF5 cannot open it for writing", cfg->output);
+  int status = check_identity(c->file, cfg, meta, err);
+  if (status == DIP_SUCCESS && open_datasets(c, err) != DIP_SUCCESS) {
+    char why[DIP_ERROR_MSG_LEN / 2];
+    snprintf(why, sizeof why, "%s", err->msg);
+    status = dip_error_set(err, DIP_EMISMATCH, "%s is a dipscan cube without a result dataset of "
+                           "this version (%s); use --restart to start it over, or --output to "
+                           "write elsewhere", cfg->output, why);
+  }
+  if (status == DIP_SUCCESS)
+    status = replay(c, info, err);
+  info->existed = status == DIP_SUCCESS;
+  for (size_t f = 0; f < c->schema->n_fields; f++)
+    if (c->fields[f] >= 0)
+      H5Dclose(c->fields[f]);
+  if (c->done >= 0)
+    H5Dclose(c->done);
+  if (H5Fclose(c->file) < 0 && status == DIP_SUCCESS)
+    status = dip_error_set(err, DIP_EHDF5, "%s: HDF5 error on close", cfg->output);
+  return status;
+}
+
 
 int cube_prepare(const scan_config *cfg, const cube_meta *meta, const scan_evaluator *ev,
                  int restart, cube_resume_info *info, dip_error *err) {
@@ -828,31 +870,19 @@ int cube_prepare(const scan_config *cfg, const cube_meta *meta, const scan_evalu
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   cube c;
   char *partial = with_suffix(cfg->output, ".partial", err);
-  int status = partial ? cube_init(&c, cfg, ev->schema, err) : DIP_ENOMEM;
+  int status = partial ? cube_init(&c, cfg, ev->schema, err) : DIP_ENOMEM, exists = 0;
   if (status == DIP_SUCCESS)
-    status = remove_file(partial, err);
+    status = remove_ours(partial, OUTPUT_PARTIAL, err);
   if (status == DIP_SUCCESS && restart) {
-    status = remove_file(cfg->output, err);
+    status = remove_ours(cfg->output, OUTPUT_CUBE, err);
     if (status == DIP_SUCCESS)
-      status = remove_file(c.journal_path, err);
-  } else if (status == DIP_SUCCESS && file_exists(cfg->output)) {
-    c.file = H5Fopen(cfg->output, H5F_ACC_RDWR, H5P_DEFAULT);
-    if (c.file < 0 || open_datasets(&c, err) != DIP_SUCCESS)
-      status = dip_error_set(err, DIP_EHDF5,
-                             "%s exists but cannot be read as a dipscan output; use --restart to "
-                             "start over, or --output to write elsewhere", cfg->output);
-    if (status == DIP_SUCCESS)
-      status = check_identity(c.file, cfg, meta, err);
-    if (status == DIP_SUCCESS)
-      status = replay(&c, info, err);
-    info->existed = status == DIP_SUCCESS;
-    for (size_t f = 0; f < ev->schema->n_fields; f++)
-      if (c.fields[f] >= 0)
-        H5Dclose(c.fields[f]);
-    if (c.done >= 0)
-      H5Dclose(c.done);
-    if (c.file >= 0 && H5Fclose(c.file) < 0 && status == DIP_SUCCESS)
-      status = dip_error_set(err, DIP_EHDF5, "%s: HDF5 error on close", cfg->output);
+      status = remove_ours(c.journal_path, OUTPUT_JOURNAL, err);
+  } else if (status == DIP_SUCCESS) {
+    if (output_inspect(cfg->output, OUTPUT_CUBE, &exists, err) != DIP_SUCCESS)
+      status = with_note(err, "nothing was changed (--restart deletes only a dipscan cube; "
+                              "--output writes elsewhere)");
+    else if (exists)
+      status = resume(&c, cfg, meta, info, err);
   }
   if (partial)
     cube_release(&c);

@@ -18,7 +18,8 @@ W=$(mktemp -d /tmp/dipscan-bad.XXXXXX)
 trap 'umount "$W/ro" "$W/full" 2>/dev/null; rm -rf "$W"' EXIT
 mkdir -p "$W/results" "$W/cards" "$W/configs"
 
-snapshot() { (cd "$W/results" && find . -type f -exec sha256sum {} + | sort); }
+# (OUTPUT.lock is the scan's lock file, rewritten by every run that takes it: not a result)
+snapshot() { (cd "$W/results" && find . -type f ! -name '*.lock' -exec sha256sum {} + | sort); }
 
 # bad NAME PATTERN COMMAND...   (PATTERN: extended regex, case-insensitive)
 bad() {
@@ -201,13 +202,13 @@ PY
     "$bin" scan "$(config_variant joint_unknown 's/joint: \[\[xenonnt_sr0, pandax4t_run1\]\]/joint: [[xenonnt_sr0, lz_ws2022]]/')" --output "$good"
   bad "scan: existing output from another config" "different configuration.*statistics.cl" \
     "$bin" scan "$(config_variant cl95 's/cl: 0.90/cl: 0.95/')" --output "$good"
-  bad "scan: existing output is a text file" "cannot be read as a dipscan output" \
+  bad "scan: existing output is a text file" "small_text.h5 is not an HDF5 file; nothing was changed" \
     "$bin" scan "$scan_cfg" --output "$W/results/small_text.h5"
-  bad "scan: existing output truncated" "cannot be read as a dipscan output" \
+  bad "scan: existing output truncated" "HDF5 cannot open it \\(damaged or truncated" \
     "$bin" scan "$scan_cfg" --output "$W/results/small_truncated.h5"
-  bad "scan: existing output corrupt" "HDF5 error|cannot be read" \
+  bad "scan: existing output corrupt" "HDF5 error|HDF5 cannot open it" \
     "$bin" scan "$scan_cfg" --output "$W/results/small_corrupt.h5"
-  bad "scan: output is a directory" "cannot be read as a dipscan output" \
+  bad "scan: output is a directory" "results is not a regular file" \
     "$bin" scan "$scan_cfg" --output "$W/results"
   bad "scan: output under a regular file" "Not a directory" \
     "$bin" scan "$scan_cfg" --output "$good/x.h5"
