@@ -27,10 +27,15 @@
  * at cl (4.605 at 90%), whatever the 1-dof convention.
  *
  * Writing.  reduce_write_cube() opens the cube read-write only after everything is computed,
- * builds /limits_reduced.tmp, and then replaces /limits_reduced by it (delete + rename of links),
- * so a reader sees either the old group or the complete new one.  reduce_write_csv() writes the
- * header `experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB` and one row per finished unit and dof
- * (2-dof rows carry the upper edge; lower edges live in the cube); "inf" = no sensitivity.
+ * writes /limits_reduced.spare — in place, into the datasets of the previous reduction kept there,
+ * when their shapes match — and then swaps the two groups' links, so a reader sees either the old
+ * group or the complete new one, and repeated reductions reuse the same file space (HDF5 does not
+ * reclaim a deleted group's space: delete + create grew the cube by ~64 KB per run).  The spare
+ * (the reduction before the last) is scratch space, not a result.
+ * reduce_write_csv() writes CSV.tmp (flock-ed; a killed reducer's is reused) and renames it; the
+ * CSV has the header `experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB` and one row per finished
+ * unit and dof (2-dof rows carry the upper edge; lower edges live in the cube); "inf" = no
+ * sensitivity.
  */
 #ifndef DIPSCAN_REDUCE_H
 #define DIPSCAN_REDUCE_H

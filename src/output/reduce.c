@@ -10,11 +10,13 @@
 #include "output/reduce.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -330,7 +332,29 @@ static void format_mu(char *buf, size_t n, double v) {
     snprintf(buf, n, "%.6e", v);
 }
 
-/* The CSV is written to PATH.tmpPID and renamed over PATH only when complete, so a full disk or a
+/* PATH.tmp, held with an exclusive flock while this process writes it (a second reducer on the
+ * same CSV is refused); one left behind by a killed reducer is simply reused. */
+static FILE *open_csv_tmp(const char *tmp, const char *path, dip_error *err) {
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    dip_error_set(err, DIP_EIO, "%s: cannot open for writing: %s", path, strerror(errno));
+    return NULL;
+  }
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0 || ftruncate(fd, 0) != 0) {
+    dip_error_set(err, DIP_EIO, "%s: %s", tmp, errno == EWOULDBLOCK
+                  ? "another dipscan limits is writing this CSV" : strerror(errno));
+    close(fd);
+    return NULL;
+  }
+  FILE *fp = fdopen(fd, "w");
+  if (!fp) {
+    dip_error_set(err, DIP_EIO, "%s: %s", tmp, strerror(errno));
+    close(fd);
+  }
+  return fp;
+}
+
+/* The CSV is written to PATH.tmp and renamed over PATH only when complete, so a full disk or a
  * size limit never leaves an existing result file half overwritten.  Non-regular targets
  * (/dev/stdout, a pipe) are written directly. */
 int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *path, int dof_mask,
@@ -338,11 +362,12 @@ int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *p
   struct stat st;
   int direct = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
   char tmp[4200];
-  snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-  const char *target = direct ? path : tmp;
-  FILE *fp = fopen(target, "w");
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  FILE *fp = direct ? fopen(path, "w") : open_csv_tmp(tmp, path, err);
   if (!fp)
-    return dip_error_set(err, DIP_EIO, "%s: cannot open for writing: %s", path, strerror(errno));
+    return direct ? dip_error_set(err, DIP_EIO, "%s: cannot open for writing: %s", path,
+                                  strerror(errno))
+                  : err->status;
   fprintf(fp, "experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB\n");
   for (size_t e = 0; e < c->n_entries; e++)
     for (size_t f = 0; f < c->n_couplings; f++)
@@ -363,14 +388,18 @@ int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *p
                   c->data[0] ? c->data : "unknown", r->cl, dof, mu);
         }
       }
-  int failed = ferror(fp);
-  failed |= fclose(fp) != 0;
+  /* renamed while the flock is held, so no other reducer truncates it in between */
+  int failed = fflush(fp) != 0 || ferror(fp);
   int write_errno = errno;
-  if (!failed && (direct || rename(tmp, path) == 0))
-    return DIP_SUCCESS;
-  write_errno = failed ? write_errno : errno;
-  if (!direct)
+  if (!failed && !direct && rename(tmp, path) != 0) {
+    failed = 1;
+    write_errno = errno;
+  }
+  if (failed && !direct)
     unlink(tmp);
+  failed |= fclose(fp) != 0;
+  if (!failed)
+    return DIP_SUCCESS;
   return dip_error_set(err, DIP_EIO, "%s: write error: %s%s", path,
                        write_errno ? strerror(write_errno) : "unknown cause",
                        direct ? "" : " (an existing file is left unchanged)");
@@ -385,9 +414,27 @@ static hid_t text_type(size_t n) {
   return t;
 }
 
+/* Attribute `name` of obj opened for rewriting when it has this type, else (re)created: a
+ * reduction into an existing group reuses its object header. */
+static hid_t reuse_attr(hid_t obj, const char *name, hid_t type, hid_t space) {
+  if (H5Aexists(obj, name) > 0) {
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = a >= 0 ? H5Aget_type(a) : -1;
+    int same = t >= 0 && H5Tequal(t, type) > 0;
+    if (t >= 0)
+      H5Tclose(t);
+    if (same)
+      return a;
+    if (a >= 0)
+      H5Aclose(a);
+    if (H5Adelete(obj, name) < 0)
+      return -1;
+  }
+  return H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+}
+
 static int put_text_attr(hid_t obj, const char *name, const char *text) {
   hid_t t = text_type(strlen(text) + 1), space = H5Screate(H5S_SCALAR);
-  hid_t a = t >= 0 && space >= 0 ? H5Acreate2(obj, name, t, space, H5P_DEFAULT, H5P_DEFAULT) : -1;
+  hid_t a = t >= 0 && space >= 0 ? reuse_attr(obj, name, t, space) : -1;
   int rc = a >= 0 && H5Awrite(a, t, text) >= 0 ? 0 : -1;
   if (a >= 0)
     H5Aclose(a);
@@ -400,7 +447,7 @@ static int put_text_attr(hid_t obj, const char *name, const char *text) {
 
 static int put_number_attr(hid_t obj, const char *name, hid_t type, const void *v) {
   hid_t space = H5Screate(H5S_SCALAR);
-  hid_t a = space >= 0 ? H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT) : -1;
+  hid_t a = space >= 0 ? reuse_attr(obj, name, type, space) : -1;
   int rc = a >= 0 && H5Awrite(a, type, v) >= 0 ? 0 : -1;
   if (a >= 0)
     H5Aclose(a);
@@ -409,12 +456,31 @@ static int put_number_attr(hid_t obj, const char *name, hid_t type, const void *
   return rc;
 }
 
+/* Dataset `name` of group opened for rewriting in place when it has these dims, else (re)created. */
+static hid_t reuse_dataset(hid_t group, const char *name, int rank, const hsize_t *dims,
+                           hid_t space) {
+  if (H5Lexists(group, name, H5P_DEFAULT) > 0) {
+    hid_t d = H5Dopen2(group, name, H5P_DEFAULT), old = d >= 0 ? H5Dget_space(d) : -1;
+    hsize_t have[3] = {0, 0, 0};
+    int same = old >= 0 && H5Sget_simple_extent_ndims(old) == rank &&
+               H5Sget_simple_extent_dims(old, have, NULL) == rank &&
+               memcmp(have, dims, (size_t)rank * sizeof *dims) == 0;
+    if (old >= 0)
+      H5Sclose(old);
+    if (same)
+      return d;
+    if (d >= 0)
+      H5Dclose(d);
+    if (H5Ldelete(group, name, H5P_DEFAULT) < 0)
+      return -1;
+  }
+  return H5Dcreate2(group, name, H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+}
+
 static int put_dataset(hid_t group, const char *name, int rank, const hsize_t *dims,
                        const double *v, const char *units, const char *meaning) {
   hid_t space = H5Screate_simple(rank, dims, NULL);
-  hid_t d = space >= 0 ? H5Dcreate2(group, name, H5T_NATIVE_DOUBLE, space, H5P_DEFAULT,
-                                    H5P_DEFAULT, H5P_DEFAULT)
-                       : -1;
+  hid_t d = space >= 0 ? reuse_dataset(group, name, rank, dims, space) : -1;
   int rc = d >= 0 && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0 &&
                    put_text_attr(d, "units", units) == 0 && put_text_attr(d, "meaning", meaning) == 0
                ? 0
@@ -472,7 +538,33 @@ static int write_group(hid_t g, const reduce_result *r, const reduce_cube *c, co
 }
 
 #define FINAL_GROUP "limits_reduced"
-#define TEMP_GROUP "limits_reduced.tmp"
+#define TEMP_GROUP "limits_reduced.spare"
+#define SWAP_GROUP "limits_reduced.swap"
+
+static int link_exists(hid_t file, const char *name) { return H5Lexists(file, name, H5P_DEFAULT) > 0; }
+
+static int move_link(hid_t file, const char *from, const char *to) {
+  return H5Lmove(file, from, file, to, H5P_DEFAULT, H5P_DEFAULT) < 0 ? -1 : 0;
+}
+
+/* A swap left by a reducer killed between its link moves: it is the old FINAL. */
+static int settle_swap(hid_t file) {
+  if (!link_exists(file, SWAP_GROUP))
+    return 0;
+  if (!link_exists(file, FINAL_GROUP))
+    return move_link(file, SWAP_GROUP, FINAL_GROUP);
+  return H5Ldelete(file, SWAP_GROUP, H5P_DEFAULT) < 0 ? -1 : 0;
+}
+
+/* Make TEMP the new FINAL; the old FINAL becomes TEMP, the space the next reduction rewrites. */
+static int swap_in(hid_t file) {
+  if (!link_exists(file, FINAL_GROUP))
+    return move_link(file, TEMP_GROUP, FINAL_GROUP);
+  int rc = move_link(file, FINAL_GROUP, SWAP_GROUP);
+  rc |= rc ? -1 : move_link(file, TEMP_GROUP, FINAL_GROUP);
+  rc |= rc ? -1 : move_link(file, SWAP_GROUP, TEMP_GROUP);
+  return rc;
+}
 
 int reduce_write_cube(const reduce_result *r, const reduce_cube *c, const char *path,
                       const char *version, dip_error *err) {
@@ -481,17 +573,15 @@ int reduce_write_cube(const reduce_result *r, const reduce_cube *c, const char *
   if (file < 0)
     return dip_error_set(err, DIP_EIO, "%s: cannot open for writing (is a scan still running?)",
                          path);
-  int rc = 0;
-  if (H5Lexists(file, TEMP_GROUP, H5P_DEFAULT) > 0)
-    rc |= H5Ldelete(file, TEMP_GROUP, H5P_DEFAULT) < 0 ? -1 : 0;
-  hid_t g = rc ? -1 : H5Gcreate2(file, TEMP_GROUP, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  int rc = settle_swap(file);
+  hid_t g = rc ? -1
+            : link_exists(file, TEMP_GROUP)
+                ? H5Gopen2(file, TEMP_GROUP, H5P_DEFAULT)
+                : H5Gcreate2(file, TEMP_GROUP, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   rc |= g < 0 ? -1 : write_group(g, r, c, version);
   if (g >= 0)
     H5Gclose(g);
-  if (!rc && H5Lexists(file, FINAL_GROUP, H5P_DEFAULT) > 0)
-    rc |= H5Ldelete(file, FINAL_GROUP, H5P_DEFAULT) < 0 ? -1 : 0;
-  if (!rc)
-    rc |= H5Lmove(file, TEMP_GROUP, file, FINAL_GROUP, H5P_DEFAULT, H5P_DEFAULT) < 0 ? -1 : 0;
+  rc |= rc ? -1 : swap_in(file);
   rc |= H5Fclose(file) < 0 ? -1 : 0;
   HDF5_TRY(rc, "writing /" FINAL_GROUP);
   return DIP_SUCCESS;
