@@ -61,8 +61,12 @@ typedef struct scan_joint {
 
 typedef struct scan_config {
   char *name;                 /* default: the config file's base name without extension */
-  char *output;               /* default: results/NAME.h5 */
-  char **experiments;         /* card names or paths; default [xenonnt_sr0] */
+  char *output;               /* default: results/NAME.h5; a relative path in the file (or the
+                                 default) is resolved against base_dir */
+  char **experiments;         /* card names or paths, as written (see config_experiment_path);
+                                 default [xenonnt_sr0] */
+  char *base_dir;             /* folder of the configuration file ("" for a string or a file in
+                                 the working directory): relative paths in it resolve here */
   size_t n_experiments;
   scan_joint *joint;          /* default: none */
   size_t n_joint;
@@ -88,7 +92,12 @@ int config_load_string(scan_config *cfg, const char *text, size_t len, const cha
                        const config_model *model, dip_error *err);
 void config_free(scan_config *cfg);
 
-/* Replace the output path (the --output option). */
+/* Where entry i of experiments is read from: a card name as it is, a file reference (contains '/'
+ * or ends in .yaml) relative to the configuration's folder.  -1 if out[n] is too small. */
+int config_experiment_path(const scan_config *cfg, size_t i, char *out, size_t n);
+
+/* Replace the output path (the --output option: used as given, relative to the working
+ * directory). */
 int config_set_output(scan_config *cfg, const char *path, dip_error *err);
 
 size_t config_n_entries(const scan_config *cfg);

@@ -59,13 +59,35 @@ static int parse_args(int argc, char **argv, scan_args *a) {
   return rc;
 }
 
+/* The configuration's cards as the analysis reads them (config_experiment_path: relative files
+ * against the configuration's folder); caller frees the array and its strings. */
+static int card_paths(const scan_config *cfg, char ***out, dip_error *err) {
+  char **paths = dip_calloc(cfg->n_experiments, sizeof *paths, err);
+  if (!(*out = paths))
+    return DIP_ENOMEM;
+  for (size_t i = 0; i < cfg->n_experiments; i++) {
+    char path[8192];
+    if (config_experiment_path(cfg, i, path, sizeof path) != 0)
+      return dip_error_set(err, DIP_EINVAL, "card path too long: %s", cfg->experiments[i]);
+    if (!(paths[i] = dip_strdup(path, err)))
+      return DIP_ENOMEM;
+  }
+  return DIP_SUCCESS;
+}
+
 /* Build the analysis and its entries (every rank), then the cube metadata from it. */
 static int build_analysis(const scan_config *cfg, const analysis_options *opt, analysis **an,
                           dip_error *err) {
-  char data_dir[4096];
+  char data_dir[4096], **cards = NULL;
   DIP_TRY(dip_data_dir(data_dir, sizeof data_dir, err));
-  DIP_TRY(analysis_init(an, data_dir, opt, (const char *const *)cfg->experiments,
-                        cfg->n_experiments, err));
+  int status = card_paths(cfg, &cards, err);
+  if (status == DIP_SUCCESS)
+    status = analysis_init(an, data_dir, opt, (const char *const *)cards, cfg->n_experiments,
+                           err);
+  for (size_t i = 0; cards && i < cfg->n_experiments; i++)
+    free(cards[i]);
+  free(cards);
+  DIP_TRY(status);
   size_t entry = 0;
   for (size_t i = 0; i < cfg->n_experiments; i++)
     DIP_TRY(analysis_add_entry(*an, &i, 1, &entry, err));

@@ -65,7 +65,9 @@ void config_text_double(config_text *tb, double x) {
 /* ---- defaults ---- */
 
 static int set_defaults(scan_config *cfg, const config_model *model, dip_error *err) {
+  char *base_dir = cfg->base_dir;
   memset(cfg, 0, sizeof *cfg);
+  cfg->base_dir = base_dir;
   cfg->model = model;
   model->set_defaults(model->options);
   cfg->progress_seconds = 5.0;
@@ -466,6 +468,27 @@ static int check_grid_size(const scan_config *cfg, const yamlx_doc *doc, dip_err
                      MAX_GRID_POINTS);
 }
 
+/* path relative to the configuration's folder into out (absolute paths and a configuration without
+ * a folder: unchanged). */
+static void in_base(const scan_config *cfg, const char *path, char *out, size_t n) {
+  if (path[0] == '/' || !cfg->base_dir || !cfg->base_dir[0])
+    snprintf(out, n, "%s", path);
+  else
+    snprintf(out, n, "%s%s%s", cfg->base_dir,
+             cfg->base_dir[strlen(cfg->base_dir) - 1] == '/' ? "" : "/", path);
+}
+
+int config_experiment_path(const scan_config *cfg, size_t i, char *out, size_t n) {
+  const char *e = cfg->experiments[i];
+  size_t len = strlen(e);
+  int is_file = strchr(e, '/') || (len > 5 && !strcmp(e + len - 5, ".yaml"));
+  if (is_file)
+    in_base(cfg, e, out, n);
+  else
+    snprintf(out, n, "%s", e);
+  return strlen(out) + 1 < n ? 0 : -1;
+}
+
 static int load_doc(scan_config *cfg, const yamlx_doc *doc, const config_model *model,
                     dip_error *err) {
   DIP_TRY(set_defaults(cfg, model, err));
@@ -482,19 +505,25 @@ static int load_doc(scan_config *cfg, const yamlx_doc *doc, const config_model *
   else
     DIP_TRY(fill_axis(&mu, &cfg->mu, &cfg->n_mu, err));
   DIP_TRY(check_grid_size(cfg, doc, err));
-  if (!cfg->output) {
-    char path[4096];
+  char path[4096];
+  if (!cfg->output)
     snprintf(path, sizeof path, "results/%s.h5", cfg->name);
-    DIP_TRY(config_set_output(cfg, path, err));
-  }
+  else
+    snprintf(path, sizeof path, "%s", cfg->output);
+  char resolved[8192];
+  in_base(cfg, path, resolved, sizeof resolved);
+  DIP_TRY(config_set_output(cfg, resolved, err));
   return render(cfg, &m4, &mu, err);
 }
 
-int config_load_string(scan_config *cfg, const char *text, size_t len, const char *name,
-                       const config_model *model, dip_error *err) {
+/* Load text whose relative file references resolve against folder base ("" = as they are). */
+static int load_text(scan_config *cfg, const char *text, size_t len, const char *name,
+                     const char *base, const config_model *model, dip_error *err) {
   yamlx_doc doc;
   memset(&doc, 0, sizeof doc);
   memset(cfg, 0, sizeof *cfg);
+  if (!(cfg->base_dir = dip_strdup(base, err)))
+    return DIP_ENOMEM;
   int status = yamlx_load_string(&doc, text, len, name, err);
   if (status == DIP_SUCCESS)
     status = load_doc(cfg, &doc, model, err);
@@ -504,13 +533,22 @@ int config_load_string(scan_config *cfg, const char *text, size_t len, const cha
   return status;
 }
 
+int config_load_string(scan_config *cfg, const char *text, size_t len, const char *name,
+                       const config_model *model, dip_error *err) {
+  return load_text(cfg, text, len, name, "", model, err);
+}
+
 int config_load_file(scan_config *cfg, const char *path, const config_model *model,
                      dip_error *err) {
   char *text = NULL;
   size_t len = 0;
   memset(cfg, 0, sizeof *cfg);
   DIP_TRY(dip_read_file(path, &text, &len, err));
-  int status = config_load_string(cfg, text, len, path, model, err);
+  char base[4096] = "";
+  const char *slash = strrchr(path, '/');
+  if (slash)
+    snprintf(base, sizeof base, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+  int status = load_text(cfg, text, len, path, base, model, err);
   free(text);
   return status;
 }
@@ -520,6 +558,7 @@ void config_free(scan_config *cfg) {
     return;
   free(cfg->name);
   free(cfg->output);
+  free(cfg->base_dir);
   free_string_list(cfg->experiments, cfg->n_experiments);
   for (size_t j = 0; j < cfg->n_joint; j++)
     free(cfg->joint[j].cards);

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/config.h"
 #include "stats/options.h"
@@ -136,6 +137,40 @@ static void test_bad(const char *fixture, int line, const char *word) {
     config_free(&cfg);
 }
 
+/* Relative card files and output resolve against the configuration file's folder. */
+static void test_relative_paths(void) {
+  char dir[] = "/tmp/dipscan_test_config_XXXXXX", path[128], out[256];
+  if (!mkdtemp(dir))
+    return;
+  snprintf(path, sizeof path, "%s/x.yaml", dir);
+  FILE *fp = fopen(path, "w");
+  if (!fp)
+    return;
+  fputs("experiments: [cards/a.yaml, xenonnt_sr0, /abs/b.yaml]\noutput: ../out/x.h5\n", fp);
+  fclose(fp);
+  scan_config cfg;
+  dip_error err;
+  int st = config_load_file(&cfg, path, &model, &err);
+  test_true(st == DIP_SUCCESS, "config with relative paths loads");
+  if (st == DIP_SUCCESS) {
+    char want[256];
+    snprintf(want, sizeof want, "%s/../out/x.h5", dir);
+    test_true(!strcmp(cfg.output, want), "output resolved against the config's folder");
+    snprintf(want, sizeof want, "%s/cards/a.yaml", dir);
+    test_true(config_experiment_path(&cfg, 0, out, sizeof out) == 0 && !strcmp(out, want),
+              "a relative card file resolved against the config's folder");
+    test_true(config_experiment_path(&cfg, 1, out, sizeof out) == 0 && !strcmp(out, "xenonnt_sr0"),
+              "a card name is left alone");
+    test_true(config_experiment_path(&cfg, 2, out, sizeof out) == 0 && !strcmp(out, "/abs/b.yaml"),
+              "an absolute card path is left alone");
+    test_true(strstr(cfg.canonical, "experiments: [cards/a.yaml, xenonnt_sr0, /abs/b.yaml]") != NULL,
+              "the hashed text keeps the paths as written (independent of the working directory)");
+    config_free(&cfg);
+  }
+  remove(path);
+  rmdir(dir);
+}
+
 int main(void) {
   dip_gsl_quiet();
   test_suite("config");
@@ -144,6 +179,7 @@ int main(void) {
   test_axes_and_units();
   test_hash();
   test_couplings_alias();
+  test_relative_paths();
   test_bad("scan_bad_unknown_key.yaml", 3, "flavours");
   test_bad("scan_bad_type.yaml", 2, "points");
   test_bad("scan_bad_axis.yaml", 1, "m4.to");
