@@ -224,5 +224,13 @@ else
   fail "F: chain of a broken config" "not finished: $(squeue -h -o '%i %T %r' | tr '\n' ';')"
 fi
 
+# --- G: a stop grace as long as the time limit is refused before queueing anything (issue 13, item 8) --------
+if ! submit "$work/submit_g.txt" "$config" --ntasks 2 --time 00:01:00 --output "$work/g.h5" &&
+   grep -q "is not well below --time 00:01:00.*nothing submitted" "$work/submit_g.txt" && [ -z "$(squeue -h)" ]; then
+  pass "G: --time 00:01:00 with the default 120-s stop grace is refused, nothing queued"
+else
+  fail "G: grace vs --time" "$(tail -n 3 "$work/submit_g.txt" | tr '\n' ' '); queue: $(squeue -h | tr '\n' ';')"
+fi
+
 # --- teardown ------------------------------------------------------------------------------------------------
 teardown_check
