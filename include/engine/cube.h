@@ -35,7 +35,9 @@
  * keeps the valid records whose hashed rows still hash right, rewrites the journal with exactly
  * those, rewrites /done and every journaled field from them, and resets every other unit to the
  * fill values (including rows half-written when the job died), so after a crash and a resume
- * every dataset equals that of an uninterrupted run.  cube_sync() fdatasyncs the journal.
+ * every dataset equals that of an uninterrupted run.  The replay streams the journal (chunks of
+ * records, blocks of units), so rank 0 needs ~10 bytes per unit for it, not the whole journal.
+ * cube_sync() fdatasyncs the journal.
  */
 #ifndef DIPSCAN_CUBE_H
 #define DIPSCAN_CUBE_H

@@ -644,59 +644,67 @@ static int check_identity(hid_t file, const scan_config *cfg, const cube_meta *m
   return status;
 }
 
-/* The journal replay of one output: the journaled fields' arrays [n_units][count] rebuilt from the
- * kept records (fill values elsewhere), the done mask, and one unit's buffer for row checks. */
+/* The journal replay of one output, streamed so that rank 0's memory does not grow with the journal:
+ * pass 1 reads the journal REPLAY_CHUNK records at a time and appends the records it keeps to
+ * NAME.journal.tmp, remembering for each unit the index of its kept record; pass 2 rebuilds the
+ * journaled fields REPLAY_BLOCK units at a time (one m4 row segment, one hyperslab per field) from
+ * those records.  Memory: 10 bytes per unit (done, old_done, where) plus a few MB. */
+#define REPLAY_CHUNK 4096 /* journal records read at once */
+#define REPLAY_BLOCK 4096 /* units rebuilt at once */
+
 typedef struct replay_state {
   size_t n_units;
-  unsigned char *records;  /* the journal's whole records; kept ones compacted to the front */
-  size_t n_records, kept;
   uint8_t *old_done, *done;
-  unsigned char **values;  /* [n_fields]: RESULT_JOURNAL_VALUE fields' arrays, else NULL */
+  uint64_t *where;         /* [n_units] index of the unit's kept record in the new journal */
+  unsigned char *chunk;    /* [REPLAY_CHUNK] records */
+  size_t n_records, kept;
+  int tmp_fd;              /* NAME.journal.tmp: the kept records */
+  char *tmp_path;
+  unsigned char **block;   /* [n_fields]: REPLAY_BLOCK units of each journaled field, else NULL */
   unit_result unit;        /* scratch; its reset state holds the fill values */
   unit_result fill;
 } replay_state;
 
 static void replay_free(replay_state *rs, const result_schema *s) {
-  for (size_t f = 0; rs->values && f < s->n_fields; f++)
-    free(rs->values[f]);
-  free(rs->values);
-  free(rs->records);
+  for (size_t f = 0; rs->block && f < s->n_fields; f++)
+    free(rs->block[f]);
+  free(rs->block);
+  free(rs->chunk);
   free(rs->old_done);
   free(rs->done);
+  free(rs->where);
+  if (rs->tmp_fd >= 0)
+    close(rs->tmp_fd);
+  if (rs->tmp_path)
+    unlink(rs->tmp_path); /* renamed away on success */
+  free(rs->tmp_path);
   unit_result_free(&rs->unit);
   unit_result_free(&rs->fill);
 }
 
-static int load_journal(const cube *c, replay_state *rs, dip_error *err) {
-  if (!file_exists(c->journal_path))
-    return DIP_SUCCESS;
-  char *bytes = NULL;
-  size_t len = 0;
-  DIP_TRY(dip_read_file(c->journal_path, &bytes, &len, err));
-  int status = journal_check_format(&c->journal, bytes, len, c->journal_path, err);
-  rs->n_records = len / c->journal.record_size; /* a torn trailing record is ignored */
-  rs->records = (unsigned char *)bytes;
-  return status;
+static size_t field_bytes(const replay_state *rs, const result_schema *s, size_t f) {
+  return rs->fill.count[f] * result_type_size(s->fields[f].type);
 }
 
 static int replay_alloc(const cube *c, replay_state *rs, dip_error *err) {
   const result_schema *s = c->schema;
   rs->n_units = c->n_entries * c->n_couplings * c->n_m4;
+  size_t n = rs->n_units ? rs->n_units : 1;
   DIP_TRY(unit_result_init(&rs->unit, s, c->n_mu, err));
   DIP_TRY(unit_result_init(&rs->fill, s, c->n_mu, err));
-  if (!(rs->old_done = dip_calloc(rs->n_units, 1, err)) ||
-      !(rs->done = dip_calloc(rs->n_units, 1, err)) ||
-      !(rs->values = dip_calloc(s->n_fields ? s->n_fields : 1, sizeof *rs->values, err)))
+  if (!(rs->old_done = dip_calloc(n, 1, err)) || !(rs->done = dip_calloc(n, 1, err)) ||
+      !(rs->where = dip_calloc(n, sizeof *rs->where, err)) ||
+      !(rs->chunk = dip_calloc(REPLAY_CHUNK, c->journal.record_size, err)) ||
+      !(rs->block = dip_calloc(s->n_fields ? s->n_fields : 1, sizeof *rs->block, err)) ||
+      !(rs->tmp_path = with_suffix(c->journal_path, ".tmp", err)))
     return DIP_ENOMEM;
-  for (size_t f = 0; f < s->n_fields; f++) {
-    if (s->fields[f].journal != RESULT_JOURNAL_VALUE)
-      continue;
-    size_t bytes = rs->fill.count[f] * result_type_size(s->fields[f].type);
-    if (!(rs->values[f] = dip_calloc(rs->n_units ? rs->n_units : 1, bytes, err)))
+  for (size_t f = 0; f < s->n_fields; f++)
+    if (s->fields[f].journal == RESULT_JOURNAL_VALUE &&
+        !(rs->block[f] = dip_calloc(REPLAY_BLOCK, field_bytes(rs, s, f), err)))
       return DIP_ENOMEM;
-    for (size_t u = 0; u < rs->n_units; u++)
-      memcpy(rs->values[f] + u * bytes, unit_result_field(&rs->fill, f), bytes);
-  }
+  rs->tmp_fd = open(rs->tmp_path, O_RDWR | O_CREAT | O_TRUNC, 0666);
+  if (rs->tmp_fd < 0)
+    return dip_error_set(err, DIP_EIO, "%s: cannot create: %s", rs->tmp_path, strerror(errno));
   return DIP_SUCCESS;
 }
 
@@ -718,12 +726,13 @@ static int rows_match(const cube *c, replay_state *rs, const unsigned char *rec,
   return DIP_SUCCESS;
 }
 
-/* Keep the records that are intact, first for their unit and whose rows hash right (compacted to
- * the front of rs->records); their journaled values go into rs->values. */
-static int keep_records(const cube *c, replay_state *rs, dip_error *err) {
+/* Pass 1 on one chunk of n records: keep those that are intact, first for their unit and whose rows
+ * hash right, and append them to the new journal. */
+static int keep_records(const cube *c, replay_state *rs, size_t n, dip_error *err) {
   const size_t size = c->journal.record_size;
-  for (size_t i = 0; i < rs->n_records; i++) {
-    const unsigned char *rec = rs->records + i * size;
+  size_t kept = 0;
+  for (size_t i = 0; i < n; i++) {
+    const unsigned char *rec = rs->chunk + i * size;
     size_t u = 0;
     if (!journal_record_valid(&c->journal, rec, rs->n_units, &u) || rs->done[u])
       continue;
@@ -732,15 +741,43 @@ static int keep_records(const cube *c, replay_state *rs, dip_error *err) {
     if (!match)
       continue;
     rs->done[u] = 1;
-    for (size_t f = 0; f < c->schema->n_fields; f++)
-      if (rs->values[f]) {
-        journal_field_value(&c->journal, rec, f, &rs->unit);
-        size_t bytes = rs->unit.count[f] * result_type_size(c->schema->fields[f].type);
-        memcpy(rs->values[f] + u * bytes, unit_result_field(&rs->unit, f), bytes);
-      }
-    memmove(rs->records + rs->kept++ * size, rec, size);
+    rs->where[u] = rs->kept++;
+    memmove(rs->chunk + kept++ * size, rec, size);
   }
+  if (write(rs->tmp_fd, rs->chunk, kept * size) != (ssize_t)(kept * size))
+    return dip_error_set(err, DIP_EIO, "%s: cannot write: %s", rs->tmp_path, strerror(errno));
   return DIP_SUCCESS;
+}
+
+/* Pass 1: the journal (if any), REPLAY_CHUNK whole records at a time (a torn trailing record is
+ * ignored); the first chunk's format is checked. */
+static int stream_journal(const cube *c, replay_state *rs, dip_error *err) {
+  int fd = open(c->journal_path, O_RDONLY);
+  if (fd < 0)
+    return errno == ENOENT ? DIP_SUCCESS
+                           : dip_error_set(err, DIP_EIO, "%s: cannot open: %s", c->journal_path,
+                                           strerror(errno));
+  const size_t size = c->journal.record_size, want = REPLAY_CHUNK * size;
+  int status = DIP_SUCCESS, first = 1;
+  for (;;) {
+    size_t got = 0;
+    ssize_t r = 1;
+    while (got < want && (r = read(fd, rs->chunk + got, want - got)) > 0)
+      got += (size_t)r;
+    if (r < 0)
+      status = dip_error_set(err, DIP_EIO, "%s: read: %s", c->journal_path, strerror(errno));
+    if (status == DIP_SUCCESS && first)
+      status = journal_check_format(&c->journal, (const char *)rs->chunk, got, c->journal_path,
+                                    err);
+    first = 0;
+    rs->n_records += got / size;
+    if (status == DIP_SUCCESS)
+      status = keep_records(c, rs, got / size, err);
+    if (status != DIP_SUCCESS || got < want)
+      break;
+  }
+  close(fd);
+  return status;
 }
 
 /* Reset the hashed rows of a unit without a kept record when it has any data (or was marked
@@ -765,31 +802,71 @@ static int reset_unkept(const cube *c, replay_state *rs, size_t u, cube_resume_i
   return DIP_SUCCESS;
 }
 
-/* Write the journaled fields and /done whole. */
-static int write_replayed(const cube *c, const replay_state *rs, dip_error *err) {
+/* Pass 2 on units [u0, u0 + n) of one m4 row: the journaled fields from the kept records (fill
+ * values for the others), one hyperslab write per field. */
+static int write_block(const cube *c, replay_state *rs, size_t u0, size_t n, dip_error *err) {
   const char *path = c->path;
-  for (size_t f = 0; f < c->schema->n_fields; f++)
-    if (rs->values[f])
-      H5TRY(H5Dwrite(c->fields[f], result_hdf5_type(c->schema->fields[f].type), H5S_ALL, H5S_ALL,
-                     H5P_DEFAULT, rs->values[f]),
-            c->schema->fields[f].path);
+  const result_schema *s = c->schema;
+  const size_t size = c->journal.record_size;
+  for (size_t i = 0; i < n; i++) {
+    const unit_result *from = &rs->fill;
+    if (rs->done[u0 + i]) {
+      if (pread(rs->tmp_fd, rs->chunk, size, (off_t)(rs->where[u0 + i] * size)) != (ssize_t)size)
+        return dip_error_set(err, DIP_EIO, "%s: cannot read back: %s", rs->tmp_path,
+                             strerror(errno));
+      for (size_t f = 0; f < s->n_fields; f++)
+        if (rs->block[f])
+          journal_field_value(&c->journal, rs->chunk, f, &rs->unit);
+      from = &rs->unit;
+    }
+    for (size_t f = 0; f < s->n_fields; f++)
+      if (rs->block[f])
+        memcpy(rs->block[f] + i * field_bytes(rs, s, f), unit_result_field(from, f),
+               field_bytes(rs, s, f));
+  }
+  size_t m0 = u0 % c->n_m4, ef = u0 / c->n_m4;
+  for (size_t f = 0; f < s->n_fields; f++) {
+    if (!rs->block[f])
+      continue;
+    hsize_t start[4] = {ef / c->n_couplings, ef % c->n_couplings, m0, 0},
+            count[4] = {1, 1, n, rs->fill.count[f]}, len = n * rs->fill.count[f];
+    hid_t fspace = H5Dget_space(c->fields[f]), mspace = H5Screate_simple(1, &len, NULL);
+    int rc = fspace >= 0 && mspace >= 0 &&
+                     H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+                     H5Dwrite(c->fields[f], result_hdf5_type(s->fields[f].type), mspace, fspace,
+                              H5P_DEFAULT, rs->block[f]) >= 0
+                 ? 0
+                 : -1;
+    if (fspace >= 0)
+      H5Sclose(fspace);
+    if (mspace >= 0)
+      H5Sclose(mspace);
+    H5TRY(rc, s->fields[f].path);
+  }
+  return DIP_SUCCESS;
+}
+
+/* Pass 2 over every m4 row in blocks, then /done whole. */
+static int write_replayed(const cube *c, replay_state *rs, dip_error *err) {
+  const char *path = c->path;
+  for (size_t row = 0; row < c->n_entries * c->n_couplings; row++)
+    for (size_t m = 0; m < c->n_m4; m += REPLAY_BLOCK) {
+      size_t n = c->n_m4 - m < REPLAY_BLOCK ? c->n_m4 - m : REPLAY_BLOCK;
+      DIP_TRY(write_block(c, rs, row * c->n_m4 + m, n, err));
+    }
   H5TRY(H5Dwrite(c->done, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, rs->done),
         "write /done");
   return DIP_SUCCESS;
 }
 
-/* Replace the journal by exactly the kept records (write a temporary file, then rename). */
-static int rewrite_journal(const char *journal, const unsigned char *recs, size_t bytes,
-                           dip_error *err) {
-  char tmp[4200];
-  snprintf(tmp, sizeof tmp, "%s.tmp", journal);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-  if (fd < 0)
-    return dip_error_set(err, DIP_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-  int ok = (size_t)write(fd, recs, bytes) == bytes && fdatasync(fd) == 0;
-  ok = close(fd) == 0 && ok;
-  if (!ok || rename(tmp, journal) != 0)
-    return dip_error_set(err, DIP_EIO, "%s: cannot rewrite: %s", journal, strerror(errno));
+/* The new journal (exactly the kept records) replaces the old one. */
+static int install_journal(const cube *c, replay_state *rs, dip_error *err) {
+  int ok = fdatasync(rs->tmp_fd) == 0;
+  ok = close(rs->tmp_fd) == 0 && ok;
+  rs->tmp_fd = -1;
+  if (!ok || rename(rs->tmp_path, c->journal_path) != 0)
+    return dip_error_set(err, DIP_EIO, "%s: cannot rewrite: %s", c->journal_path,
+                         strerror(errno));
   return DIP_SUCCESS;
 }
 
@@ -797,21 +874,20 @@ static int replay(cube *c, cube_resume_info *info, dip_error *err) {
   const char *path = c->path;
   replay_state rs;
   memset(&rs, 0, sizeof rs);
+  rs.tmp_fd = -1;
   int status = replay_alloc(c, &rs, err);
-  if (status == DIP_SUCCESS)
-    status = load_journal(c, &rs, err);
   if (status == DIP_SUCCESS &&
       H5Dread(c->done, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, rs.old_done) < 0)
     status = dip_error_set(err, DIP_EHDF5, "%s: HDF5 error: read /done", path);
   if (status == DIP_SUCCESS)
-    status = keep_records(c, &rs, err);
+    status = stream_journal(c, &rs, err);
   for (size_t u = 0; status == DIP_SUCCESS && u < rs.n_units; u++)
     if (!rs.done[u])
       status = reset_unkept(c, &rs, u, info, err);
   if (status == DIP_SUCCESS)
     status = write_replayed(c, &rs, err);
   if (status == DIP_SUCCESS)
-    status = rewrite_journal(c->journal_path, rs.records, rs.kept * c->journal.record_size, err);
+    status = install_journal(c, &rs, err);
   info->units_done = rs.kept;
   info->records_dropped = rs.n_records - rs.kept;
   replay_free(&rs, c->schema);

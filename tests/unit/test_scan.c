@@ -594,9 +594,9 @@ static int drive(int argc, char **argv) {
   if (st != DIP_SUCCESS && rep.fatal)
     MPI_Abort(MPI_COMM_WORLD, 1);
   if (st == DIP_SUCCESS && rank == 0)
-    fprintf(stderr, "test_scan: %zu units computed, %zu before, %.0f points/s%s\n",
+    fprintf(stderr, "test_scan: %zu units computed, %zu before, %.0f points/s%s; peak RSS %ld KiB\n",
             rep.units_computed, rep.units_before, rep.points_per_second,
-            rep.stopped ? "; stopped, resumable" : "; complete");
+            rep.stopped ? "; stopped, resumable" : "; complete", rep.peak_rss_kb);
   if (config)
     config_free(&cfg);
   return st == DIP_SUCCESS ? 0 : 1;
