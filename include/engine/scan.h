@@ -4,8 +4,8 @@
  * A work unit (entry, coupling, m4) is evaluated by a caller-supplied evaluator (evaluator.h;
  * cmd_scan binds the dipole analysis, tests bind synthetic ones), so nothing here depends on the
  * physics: the evaluator's result schema says what each unit produces.
- * scan_run is collective over comm; it prepares/resumes the cube, hands out the pending units and
- * closes the cube.  See scan.c for the distribution scheme and how rank 0 computes too.
+ * scan_run is collective over comm; it takes the output lock (lock.h: one run per output, held
+ * until it returns), prepares/resumes the cube, hands out the pending units and closes the cube.  See scan.c for the distribution scheme and how rank 0 computes too.
  *
  * Errors.  Failures in the collective phases (preparing, opening, closing the output) are agreed
  * on: every rank returns the same status and message (that of the lowest failing rank), and the

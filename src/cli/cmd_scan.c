@@ -35,12 +35,15 @@ static void usage(FILE *out) {
           "usage: dipscan scan CONFIG.yaml [--restart] [--dry-run] [--output FILE]\n\n"
           "Run (or resume) the scan described by CONFIG.yaml under MPI, e.g.\n"
           "  mpirun -np 4 dipscan scan scans/demo.yaml\n\n"
-          "  --restart      delete an existing output (and its journal) and start over\n"
+          "  --restart      delete an existing dipscan output (and its journal) and start over;\n"
+          "                 anything else at the output path is refused, never deleted\n"
           "  --dry-run      print the resolved configuration and the work plan, then exit\n"
           "  --output FILE  write to FILE instead of the configuration's 'output'\n\n"
           "An existing output with the same configuration is resumed (finished units are kept);\n"
-          "one written by a different configuration is refused.  SIGTERM, SIGUSR1 or SIGINT stop\n"
-          "the scan gracefully (exit 0, resumable); a second signal aborts at once.\n");
+          "one written by a different configuration is refused, and so is an output another scan\n"
+          "is writing (OUTPUT.lock).  Relative paths in CONFIG.yaml are relative to its folder.\n"
+          "SIGTERM, SIGUSR1 or SIGINT to the ranks stop the scan gracefully (exit 0, resumable); a\n"
+          "second signal aborts at once.  Under plain mpirun send SIGUSR1 to mpirun (README).\n");
 }
 
 /* Returns DIP_EXIT_OK to go on (a->help set for --help) or DIP_EXIT_USAGE after printing why. */

@@ -28,19 +28,19 @@ check "double start: the refusal names the holder (one line, pid and host)" \
   "refused '$lose' && [ \"\$(grep -c 'in use' '$lose')\" = 1 ]" "$(cat "$lose")"
 check "double start: cube bitwise equal to an uninterrupted run, 96 journal records" same_as_ref
 
-# 2. delayed start (1–5 s into a ~7 s run) and --restart while the lock is held
+# 2. delayed start (1–5 s into a ~12 s run) and --restart while the lock is held
 rm -f "$out" "$out.journal"
 : >"$W/evals"
-mpirun -np 2 "$DRIVER" --drive "$SMALL" --output "$out" --cost-ms 150 --log-units "$W/evals" \
+mpirun -np 2 "$DRIVER" --drive "$SMALL" --output "$out" --cost-ms 250 --log-units "$W/evals" \
   >"$W/a.log" 2>&1 & a=$!
 for _ in $(seq 200); do [ -s "$W/evals" ] && break; sleep 0.05; done
 delay=$((1 + RANDOM % 5)); sleep $delay
 holder=$(cat "$out.lock")
 t0=$(ms)
 mpirun -np 2 "$DRIVER" --drive "$SMALL" --output "$out" >"$W/b.log" 2>&1; rb=$?
+kill -0 $a 2>/dev/null; alive=$?
 mpirun -np 2 "$DRIVER" --drive "$SMALL" --output "$out" --restart >"$W/c.log" 2>&1; rc=$?
 dt=$(( $(ms) - t0 ))
-kill -0 $a 2>/dev/null; alive=$?
 wait $a; ra=$?
 check "delayed start (${delay} s): refused with exit 1 while the first run was still running" \
   "[ $rb -eq 1 ] && refused '$W/b.log' && [ $alive -eq 0 ]" "rc $rb, first alive $alive: $(cat "$W/b.log")"
