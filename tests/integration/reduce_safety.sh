@@ -43,10 +43,13 @@ int rename(const char *from, const char *to) {
 }
 C
 gcc -shared -fPIC -o "$W/slow_rename.so" "$W/slow_rename.c" -ldl || { skip "kill during the CSV" "no gcc"; exit 0; }
+preload=$W/slow_rename.so   # a sanitizer build needs its runtime first in LD_PRELOAD
+asan=$(ldd "$DIPSCAN_BIN" 2>/dev/null | awk '/libasan/ {print $3}')
+[ -n "$asan" ] && preload="$asan $preload"
 rm -f "$csv"
 killed=0
 for i in 1 2 3; do
-  LD_PRELOAD=$W/slow_rename.so "$DIPSCAN_BIN" limits "$cube" --csv "$csv" --no-write >/dev/null 2>&1 & pid=$!
+  LD_PRELOAD=$preload "$DIPSCAN_BIN" limits "$cube" --csv "$csv" --no-write >/dev/null 2>&1 & pid=$!
   for _ in $(seq 100); do ls "$csv".tmp* >/dev/null 2>&1 && break; sleep 0.05; done
   sleep 0.2
   kill -0 $pid 2>/dev/null && [ ! -e "$csv" ] && killed=$((killed + 1))

@@ -8,6 +8,9 @@
 SUITE=resume-memory
 . "$(dirname "$0")/scan_lib.sh"
 [ -x /usr/bin/time ] || { skip "resume memory" "no /usr/bin/time"; exit 0; }
+if ldd "$DRIVER" 2>/dev/null | grep -q libasan; then   # its shadow memory and quarantine dominate
+  skip "resume memory" "sanitizer build: RSS is measured in the normal build"; exit 0
+fi
 rss() {  # M4_POINTS -> peak RSS [KiB] of a resume of the finished cube
   printf 'experiments: [xenonnt_sr0]\nflavors: [universal, e, mu, tau]\nm4: {from: 20, to: 100, points: %s, spacing: linear}\nmu: {values: [1.0e-11, 1.0e-10]}\n' \
     "$1" >"$W/m$1.yaml"
