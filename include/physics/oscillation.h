@@ -46,7 +46,7 @@ void osc_fractions(const oscillation *osc, solar_source_id s, double E, double P
 /* Direct production average (no table), for tests; NaN if out of memory. */
 double osc_pee_exact(const oscillation *osc, const solar_model *sun, solar_source_id s, double E);
 
-int osc_split_from_name(const char *name, osc_split *out, dip_error *err);
+/* Split names (util/common.h registry; words are looked up there, e.g. by stats/options.c). */
 const char *osc_split_name(osc_split split);
 extern const dip_names osc_split_names; /* "simple", "full" */
 

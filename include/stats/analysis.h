@@ -107,7 +107,6 @@ int analysis_crossing(analysis *an, size_t entry, dip_coupling coupling, double 
 /* Names <-> enums (errors list the allowed values; data_mode's are in dataset.h). */
 int coupling_from_name(const char *name, dip_coupling *out, dip_error *err);
 const char *coupling_name(dip_coupling c);
-int electrons_from_name(const char *name, electrons_model *out, dip_error *err);
 const char *electrons_name(electrons_model e);
 /* The name tables behind them (util/common.h registry), indexed by the enum values. */
 extern const dip_names coupling_names;  /* "universal", "e", "mu", "tau" */

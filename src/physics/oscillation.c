@@ -213,11 +213,4 @@ double osc_pee_exact(const oscillation *osc, const solar_model *sun, solar_sourc
   return P_ee;
 }
 
-int osc_split_from_name(const char *name, osc_split *out, dip_error *err) {
-  int v = 0;
-  DIP_TRY(dip_names_find(&osc_split_names, name, &v, err));
-  *out = (osc_split)v;
-  return DIP_SUCCESS;
-}
-
 const char *osc_split_name(osc_split split) { return dip_names_get(&osc_split_names, split); }

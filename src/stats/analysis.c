@@ -520,10 +520,4 @@ int coupling_from_name(const char *name, dip_coupling *out, dip_error *err) {
 }
 const char *coupling_name(dip_coupling c) { return dip_names_get(&coupling_names, c); }
 
-int electrons_from_name(const char *name, electrons_model *out, dip_error *err) {
-  int v = 0;
-  DIP_TRY(dip_names_find(&electrons_names, name, &v, err));
-  *out = (electrons_model)v;
-  return DIP_SUCCESS;
-}
 const char *electrons_name(electrons_model e) { return dip_names_get(&electrons_names, e); }

@@ -407,13 +407,6 @@ int yamlx_opt_double(const yamlx_doc *doc, const yamlx_node *map, const char *ke
   return node ? yamlx_to_double(doc, node, key, out, err) : DIP_SUCCESS;
 }
 
-int yamlx_req_long(const yamlx_doc *doc, const yamlx_node *map, const char *key, long *out,
-                   dip_error *err) {
-  const yamlx_node *node;
-  DIP_TRY(yamlx_require(doc, map, key, &node, err));
-  return yamlx_to_long(doc, node, key, out, err);
-}
-
 int yamlx_opt_long(const yamlx_doc *doc, const yamlx_node *map, const char *key, long *out,
                    dip_error *err) {
   const yamlx_node *node = yamlx_get(map, key);
@@ -437,13 +430,6 @@ int yamlx_opt_bool(const yamlx_doc *doc, const yamlx_node *map, const char *key,
                    dip_error *err) {
   const yamlx_node *node = yamlx_get(map, key);
   return node ? yamlx_to_bool(doc, node, key, out, err) : DIP_SUCCESS;
-}
-
-int yamlx_req_double_array(const yamlx_doc *doc, const yamlx_node *map, const char *key,
-                           double **out, size_t *n, dip_error *err) {
-  const yamlx_node *node;
-  DIP_TRY(yamlx_require(doc, map, key, &node, err));
-  return yamlx_to_double_array(doc, node, key, out, n, err);
 }
 
 int yamlx_check_keys(const yamlx_doc *doc, const yamlx_node *map, const char *context,

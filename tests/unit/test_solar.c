@@ -185,12 +185,12 @@ static void test_corrupted_files(void) {
 }
 
 static void test_names(void) {
-  solar_metallicity m = SOLAR_B16_GS98;
+  int m = SOLAR_B16_GS98;
   dip_error err;
-  test_true(solar_metallicity_from_name("b16-agss09met", &m, &err) == DIP_SUCCESS &&
-                m == SOLAR_B16_AGSS09MET,
-            "metallicity name b16-agss09met");
-  test_true(solar_metallicity_from_name("gs98", &m, &err) == DIP_EINVAL &&
+  test_true(dip_names_find(&solar_model_names, "b16-agss09met", &m, &err) == DIP_SUCCESS &&
+                m == SOLAR_B16_AGSS09MET && !strcmp(solar_metallicity_name(SOLAR_B16_AGSS09MET), "b16-agss09met"),
+            "metallicity name b16-agss09met round trip");
+  test_true(dip_names_find(&solar_model_names, "gs98", &m, &err) == DIP_EINVAL &&
                 strstr(err.msg, "b16-gs98") != NULL,
             "unknown metallicity name lists the allowed ones");
 }
