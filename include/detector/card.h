@@ -58,7 +58,6 @@ typedef struct card {
   double sm_quoted_events;   /* SM solar-nu ER events quoted by the collaboration; NAN if none */
   double sm_quoted_sigma;    /* its 1-sigma uncertainty; NAN if not quoted */
   double sm_quoted_window[2];/* reconstructed-energy window [keV] the quoted number refers to */
-  double range[2];           /* analysis range [keV] in force (= outer selected edges) */
   size_t n_eff;
   double *eff_E;             /* [n_eff] keV, strictly increasing */
   double *eff;               /* [n_eff] in [0, 1] */

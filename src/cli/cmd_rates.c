@@ -86,6 +86,7 @@ static void print_rates(const card *c, const double *sm, const double *sig, cons
 
 /* The card's flags and the collaboration's SM count against ours (bins inside its quoted window). */
 static void print_card_checks(const card *c, const double *sm) {
+  fprintf(stderr, "# %s: %s; %s\n", c->name, c->title ? c->title : "(no title)", c->citation);
   if (c->exposure_to_check || c->has_digitised)
     fprintf(stderr, "# %s: %s%s%s\n", c->name, c->exposure_to_check ? "exposure marked 'to check'" : "",
             c->exposure_to_check && c->has_digitised ? "; " : "",

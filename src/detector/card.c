@@ -168,8 +168,6 @@ static int read_bins(const parser *p, const yamlx_node *root) {
   DIP_TRY(read_array(p, node, "edges_keV", 0, NULL, &p->c->edges, &n, &edges));
   DIP_TRY(check_increasing(p, edges, "edges_keV", p->c->edges, n));
   p->c->n_bins = n - 1;
-  p->c->range[0] = p->c->edges[0];
-  p->c->range[1] = p->c->edges[n - 1];
   return DIP_SUCCESS;
 }
 
@@ -419,8 +417,6 @@ int card_select_range(card *c, double lo, double hi, dip_error *err) {
   for (size_t b = 0; b < c->n_bkg; b++)
     memmove(c->bkg[b].counts, c->bkg[b].counts + first, n * sizeof *c->bkg[b].counts);
   c->n_bins = n;
-  c->range[0] = c->edges[0];
-  c->range[1] = c->edges[n];
   return DIP_SUCCESS;
 }
 
