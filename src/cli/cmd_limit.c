@@ -25,8 +25,8 @@ static const char *const limit_help =
     "                     [--solar-model b16-gs98|b16-agss09met] [--sources all|pp,7Be,...]\n\n"
     "Profiled Poisson chi^2 limits on the transition magnetic moment (mu_B) at fixed m4 (MeV).\n"
     "An experiment entry joins card names with '+' for a joint fit, e.g. xenonnt_sr0+pandax4t_run1.\n"
-    "1 dof: Delta chi^2 w.r.t. the minimum over mu >= 0 at each m4 (90%% two-sided: 2.706).\n"
-    "2 dof: Delta chi^2 w.r.t. the global minimum over the given m4 values and mu (90%%: 4.605).\n"
+    "1 dof: Delta chi^2 w.r.t. the minimum over mu >= 0 at each m4 (90% two-sided: 2.706).\n"
+    "2 dof: Delta chi^2 w.r.t. the global minimum over the given m4 values and mu (90%: 4.605).\n"
     "CSV on stdout: experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB,chi2_min,mu_best_muB\n";
 
 typedef struct limit_args {

@@ -20,6 +20,10 @@ for sub in rates limit; do
   expect "$sub --help exits 0" 0 "$bin" "$sub" --help
   expect "$sub unknown option exits 2" 2 "$bin" "$sub" --bogus 1
 done
+for sub in rates limit limits scan; do
+  if "$bin" $sub --help 2>&1 | grep -q '%%'; then echo "FAIL $suite: $sub --help prints a doubled %%"; else
+    echo "PASS $suite: $sub --help prints no doubled %"; fi
+done
 expect "rates without --experiment exits 2" 2 "$bin" rates
 expect "rates with a non-number m4 exits 2" 2 "$bin" rates --experiment xenonnt_sr0 --m4 abc
 expect "rates with a bad coupling exits 2" 2 "$bin" rates --experiment xenonnt_sr0 --coupling nue
