@@ -8,6 +8,8 @@
 #ifndef DIPSCAN_CMD_H
 #define DIPSCAN_CMD_H
 
+#include <stdio.h>
+
 #include "stats/analysis.h"
 
 typedef struct dip_command {
@@ -38,6 +40,9 @@ int cli_double(const char *cmd, const char *opt, const char *text, double *out);
 /* Split "a,b,c" into a newly allocated array of newly allocated strings (free with cli_list_free). */
 int cli_list(const char *text, char ***items, int *n);
 void cli_list_free(char **items, int n);
+
+/* Print each card's background warning (analysis_card_warning) as "dipscan CMD: warning: ...". */
+void cli_card_warnings(const char *cmd, const analysis *an, FILE *out);
 
 /* The physics (--electrons --split --solar-model --sources) and, for commands that fit, statistics
  * (--data --cl --threshold) flags: set through analysis_option_set, the same path as the scan

@@ -74,6 +74,9 @@ size_t analysis_n_nuisances(const analysis *an, size_t entry);
 /* Checksum of each card file (for provenance), and the card names. */
 size_t analysis_n_cards(const analysis *an);
 const char *analysis_card_name(const analysis *an, size_t card);
+/* "" or one line saying that the card's SM-including background had to be clamped (a shortfall up
+ * to BACKGROUND_MAX_SHORTFALL of the SM removed; more refuses analysis_init).  Commands print it. */
+const char *analysis_card_warning(const analysis *an, size_t card);
 const char *analysis_card_checksum(const analysis *an, size_t card);
 
 /* The card behind card index c (for bins, exposure, observed counts). */

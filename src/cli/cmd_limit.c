@@ -156,6 +156,8 @@ static int build_entries(const limit_plan *p, const char *data_dir, analysis **a
   }
   if (status == DIP_SUCCESS)
     status = analysis_init(an, data_dir, &p->opt, cards, n_cards, err);
+  if (status == DIP_SUCCESS)
+    cli_card_warnings("limit", *an, stderr);
   for (int e = 0; status == DIP_SUCCESS && e < p->n_entries; e++) {
     size_t out;
     status = analysis_add_entry(*an, idx[e], n_idx[e], &out, err);

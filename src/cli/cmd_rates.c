@@ -137,6 +137,7 @@ int cmd_rates(int argc, char **argv) {
     status = buf ? analysis_card_rates(an, 0, coupling, m4, buf, buf + nb, buf + 2 * nb, &err)
                  : DIP_ENOMEM;
     if (status == DIP_SUCCESS) {
+      cli_card_warnings("rates", an, stderr);
       print_rates(analysis_card(an, 0), buf, buf + nb, buf + 2 * nb, mu);
       print_card_checks(analysis_card(an, 0), buf);
     }

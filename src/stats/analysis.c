@@ -53,6 +53,7 @@ typedef struct card_model {
   background bkg;              /* the card's components, SM removed where included */
   double *sig_flavor;          /* [n_src][N_FLAVORS][n_bins] unit signal for the cached m4 */
   double sig_m4;               /* m4 of sig_flavor (NAN: none) */
+  char warning[512];           /* background_report's line, "" when nothing was clamped */
 } card_model;
 
 struct analysis {
@@ -125,6 +126,11 @@ static int card_backgrounds(analysis *an, card_model *cm, dip_error *err) {
       sm_total[k] += cm->sm[i * nb + k];
   int status = background_init(&cm->bkg, &cm->c, sm_total, err);
   free(sm_total);
+  if (status == DIP_SUCCESS &&
+      background_report(&cm->bkg, &cm->c, cm->warning, sizeof cm->warning) != DIP_SUCCESS)
+    status = dip_error_set(err, DIP_EINVAL, "%s (more than %g%%: refused; fix the card's background "
+                                            "or drop its includes_sm flag)",
+                           cm->warning, 100.0 * BACKGROUND_MAX_SHORTFALL);
   return status;
 }
 
@@ -314,6 +320,7 @@ int analysis_nuisance_name(const analysis *an, size_t entry_index, size_t p, cha
   return DIP_SUCCESS;
 }
 const char *analysis_card_name(const analysis *an, size_t c) { return an->cards[c].c.name; }
+const char *analysis_card_warning(const analysis *an, size_t c) { return an->cards[c].warning; }
 const char *analysis_card_checksum(const analysis *an, size_t c) {
   return an->cards[c].c.checksum;
 }
