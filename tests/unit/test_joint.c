@@ -55,6 +55,8 @@ static int write_scaled_card(const card *c, const char *path, const char *name, 
   if (!f)
     return -1;
   fprintf(f, "name: %s\ncitation: \"scaled copy of %s\"\ntarget: xenon\n", name, c->name);
+  if (c->site_name) /* the same laboratory: the same day-night average */
+    fprintf(f, "site: {name: %s, latitude_deg: %.17g}\n", c->site_name, c->site_latitude_deg);
   fprintf(f, "exposure:\n  t_yr: %.17g\n", scale * c->exposure_t_yr);
   write_provenance(f, "  ");
   fprintf(f, "bins:\n");
