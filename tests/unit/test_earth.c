@@ -160,6 +160,39 @@ static void test_day_night_asymmetries(void) {
   osc_free(&night_g);
 }
 
+/* The size of the effect on P_ee per source: yearly average at each shipped site minus daytime. */
+static void print_yearly_effect(void) {
+  static const struct {
+    solar_source_id s;
+    double E;
+  } pts[] = {{SOLAR_PP, 0.3}, {SOLAR_BE7, 0.8613}, {SOLAR_PEP, 1.442}, {SOLAR_B8, 5.0}, {SOLAR_B8, 10.0}};
+  static const struct {
+    const char *name;
+    double lat;
+  } sites[] = {{"LNGS", LAT_LNGS}, {"CJPL", 28.15}, {"SURF", 44.35}};
+  oscillation day;
+  if (osc_init(&day, &sun, osc_params_nufit53(), OSC_SPLIT_SIMPLE, NULL) != DIP_SUCCESS)
+    return;
+  printf("# P_ee: daytime, and (year - day) at LNGS, CJPL, SURF\n");
+  oscillation year[3];
+  int ok = 1;
+  for (int k = 0; k < 3; k++)
+    ok = ok && site_osc(&year[k], sites[k].lat, EARTH_YEAR, OSC_SPLIT_SIMPLE) == DIP_SUCCESS;
+  for (size_t i = 0; ok && i < sizeof pts / sizeof *pts; i++) {
+    double Pd[N_FLAVORS], Py[N_FLAVORS];
+    osc_fractions(&day, pts[i].s, pts[i].E, Pd);
+    printf("# %-4s %6.4f MeV  %.5f", sun.src[pts[i].s].name, pts[i].E, Pd[0]);
+    for (int k = 0; k < 3; k++) {
+      osc_fractions(&year[k], pts[i].s, pts[i].E, Py);
+      printf("  %+.2e", Py[0] - Pd[0]);
+    }
+    printf("\n");
+  }
+  for (int k = 0; ok && k < 3; k++)
+    osc_free(&year[k]);
+  osc_free(&day);
+}
+
 static void test_errors(void) {
   earth_site site;
   dip_error err;
@@ -186,6 +219,7 @@ int main(void) {
     test_night_matrices();
     test_fractions_sum_to_one();
     test_day_night_asymmetries();
+    print_yearly_effect();
     test_errors();
   }
   earth_regen_free(&regen);
