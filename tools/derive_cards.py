@@ -167,9 +167,12 @@ observed:
 {provenance("XENON release data_unbinned_1to30kev.txt (433 events, reconstructed energy)", "histogram of the unbinned events in 1-keV bins [lo, hi)", False)}backgrounds:
   - name: B0
     counts: {flow(bkg, per_line=6, indent=6)}
-    # Normalisation: profiled freely (the reference analysis profiles a background normalisation
-    # whose width is not stated).  The paper's Table I fit uncertainties would allow ~5-8%.
-    sigma_rel: free
+    # Normalisation width, used only with physics.background: card (the default, background: free,
+    # profiles it without a pull, as the reference analysis appears to: it profiles a background
+    # normalisation whose width it does not state).  The paper's Table I fit uncertainties give 5.0%
+    # (quadrature of all components over 1-140 keV, correlations ignored) to 12.5% (214Pb alone,
+    # which dominates below 30 keV); 8% lies between (docs/physics.md §6.1).
+    sigma_rel: 0.08
     # B0 is the best-fit model in reconstructed energy, already folded with efficiency and
     # resolution, and it contains the SM solar-neutrino ER component.
     includes_sm: true
@@ -241,9 +244,10 @@ observed:
 {provenance("SNuDD snudd/data/exps/pandaX/ER2024/run1_evts.csv (digitised counts per 1-keV bin)", "1-30 keV bins, rounded to the nearest integer", True)}backgrounds:
   - name: best_fit
     counts: {flow(bkg, per_line=6, indent=6)}
-    # Normalisation: profiled freely.  Alternative: the quadrature sum of the transcribed Run1 fit
-    # component uncertainties, 84.5 / 1366.5 = 6.2% (ignores their correlations).
-    sigma_rel: free
+    # Normalisation width, used only with physics.background: card (the default profiles it freely):
+    # the quadrature sum of the transcribed Run1 fit component uncertainties, 84.5 / 1366.5 = 6.2%
+    # (ignores their correlations; docs/physics.md §6.1).
+    sigma_rel: 0.062
     # The best fit contains the SM solar-nu ER component (72.6 +- 8.1 events; the transcribed
     # components sum to 1439.1 against 1438.3 here).
     includes_sm: true
@@ -318,9 +322,10 @@ observed:
 {provenance(f"SNuDD snudd/data/exps/LZ2025/{run}_data_hist_data.txt (integer counts, 1-keV bins 0-20 keV; probably a collaboration file, not verified)", "the 1-20 keV bins (the 0-1 keV bin is empty)", False)}backgrounds:
   - name: best_fit
     counts: {flow(bkg, per_line=6, indent=6)}
-    # Normalisation: profiled freely.  Alternative: the quadrature sum of the transcribed 1D-fit
-    # component uncertainties ({'22.6 / 426.9 = 5.3%' if run == 'WS2022' else '59 / 1619 = 3.6%'}, ignoring correlations).
-    sigma_rel: free
+    # Normalisation width, used only with physics.background: card (the default profiles it freely):
+    # the quadrature sum of the transcribed 1D-fit component uncertainties
+    # ({'22.6 / 426.9 = 5.3%' if run == 'WS2022' else '59 / 1619 = 3.6%'}, ignoring correlations; docs/physics.md §6.1).
+    sigma_rel: {'0.053' if run == 'WS2022' else '0.036'}
     # Contains the SM solar-nu ER component ({sm_events} +- {sm_sigma} events as transcribed).
     includes_sm: true
 {provenance(bkg_source, "1-20 keV values, each assigned to the bin whose centre is nearest to its x" if bkg_digitised else "the 1-20 keV bins", bkg_digitised, indent=4)}sm_solar_nu:

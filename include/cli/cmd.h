@@ -40,9 +40,9 @@ int cli_list(const char *text, char ***items, int *n);
 void cli_list_free(char **items, int n);
 
 /* The physics (--electrons --split --solar-model --sources --day-night) and, for commands that fit, statistics
- * (--data --cl --threshold) flags: set through analysis_option_set, the same path as the scan
+ * (--data --cl --threshold --background) flags: set through analysis_option_set, the same path as the scan
  * YAML's physics: and statistics: sections, so both accept the same words. */
-#define CLI_N_PHYSICS 8
+#define CLI_N_PHYSICS 9
 typedef struct cli_physics {
   const char *value[CLI_N_PHYSICS]; /* NULL = not given */
 } cli_physics;

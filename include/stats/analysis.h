@@ -23,6 +23,10 @@
 #include "stats/dataset.h"
 #include "stats/limit.h"
 
+/* How the background normalisations are constrained: every one free (no pull term), or with the
+ * relative width each card documents (its components' sigma_rel). */
+typedef enum { BACKGROUND_FREE = 0, BACKGROUND_CARD = 1 } background_mode;
+
 typedef struct analysis_options {
   electrons_model electrons;   /* default ELECTRONS_FREE */
   int split;                   /* osc_split; default OSC_SPLIT_SIMPLE */
@@ -33,6 +37,7 @@ typedef struct analysis_options {
   threshold_kind threshold;    /* default THRESHOLD_TWO_SIDED (Delta chi^2 = 2.706 at 90%) */
   int day_night;               /* 1 (default): flavours averaged over the year at each card's site,
                                   with the Earth at night (docs/physics.md §3.4); 0: daytime only */
+  background_mode background;  /* BACKGROUND_FREE (default) or BACKGROUND_CARD (docs/physics.md §6.1) */
 } analysis_options;
 
 void analysis_options_default(analysis_options *opt);
@@ -115,5 +120,6 @@ const char *electrons_name(electrons_model e);
 extern const dip_names coupling_names;  /* "universal", "e", "mu", "tau" */
 extern const dip_names electrons_names; /* "free", "stepping" */
 extern const dip_names day_night_names; /* "off", "on" (the value of analysis_options.day_night) */
+extern const dip_names background_names; /* "free", "card" (background_mode) */
 
 #endif /* DIPSCAN_ANALYSIS_H */

@@ -68,12 +68,10 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_option *opts, in
 }
 
 /* Flag names and the analysis_option_set keys they set; the physics ones first. */
-static const char *const physics_flags[CLI_N_PHYSICS] = {"electrons", "split", "solar-model",
-                                                         "sources",   "day-night", "data",
-                                                         "cl",        "threshold"};
-static const char *const physics_keys[CLI_N_PHYSICS] = {"electrons", "split", "solar_model",
-                                                        "sources",   "day_night", "data",
-                                                        "cl",        "threshold"};
+static const char *const physics_flags[CLI_N_PHYSICS] = {
+    "electrons", "split", "solar-model", "sources", "day-night", "data", "cl", "threshold", "background"};
+static const char *const physics_keys[CLI_N_PHYSICS] = {
+    "electrons", "split", "solar_model", "sources", "day_night", "data", "cl", "threshold", "background"};
 enum { CLI_N_PHYSICS_ONLY = 5 };
 
 int cli_physics_options(cli_physics *p, int with_statistics, cli_option *opts) {

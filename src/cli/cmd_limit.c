@@ -23,7 +23,7 @@ static const char *const limit_help =
     "                     [--split simple|full] [--cl 0.90] [--dof 1|2]\n"
     "                     [--threshold two-sided|one-sided] [--electrons free|stepping]\n"
     "                     [--solar-model b16-gs98|b16-agss09met] [--sources all|pp,7Be,...]\n"
-    "                     [--day-night on|off]\n\n"
+    "                     [--day-night on|off] [--background free|card]\n\n"
     "Profiled Poisson chi^2 limits on the transition magnetic moment (mu_B) at fixed m4 (MeV).\n"
     "An experiment entry joins card names with '+' for a joint fit, e.g. xenonnt_sr0+pandax4t_run1.\n"
     "1 dof: Delta chi^2 w.r.t. the minimum over mu >= 0 at each m4 (90%% two-sided: 2.706).\n"

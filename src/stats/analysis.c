@@ -94,6 +94,7 @@ void analysis_options_default(analysis_options *opt) {
   opt->cl = 0.90;
   opt->threshold = THRESHOLD_TWO_SIDED;
   opt->day_night = 1;
+  opt->background = BACKGROUND_FREE;
 }
 
 /* ---- once per rank: physics stages ----------------------------------------------------------- */
@@ -126,7 +127,8 @@ static int card_sm_counts(analysis *an, card_model *cm, dip_error *err) {
 }
 
 /* Background components without the SM part (background.h): the SM removed from a bin is the sum
- * of the included sources' counts there. */
+ * of the included sources' counts there.  With background: free every normalisation loses its pull
+ * (sigma = INFINITY, as a card's `sigma_rel: free`); with background: card the card's widths stay. */
 static int card_backgrounds(analysis *an, card_model *cm, dip_error *err) {
   size_t nb = cm->c.n_bins;
   double *sm_total = dip_calloc(nb, sizeof *sm_total, err);
@@ -137,6 +139,8 @@ static int card_backgrounds(analysis *an, card_model *cm, dip_error *err) {
       sm_total[k] += cm->sm[i * nb + k];
   int status = background_init(&cm->bkg, &cm->c, sm_total, err);
   free(sm_total);
+  for (size_t j = 0; status == DIP_SUCCESS && an->opt.background == BACKGROUND_FREE && j < cm->bkg.n_bkg; j++)
+    cm->bkg.sigma[j] = INFINITY;
   return status;
 }
 
@@ -597,9 +601,11 @@ int analysis_crossing(analysis *an, size_t entry_index, dip_coupling coupling, d
 static const char *const coupling_words[] = {"universal", "e", "mu", "tau"};
 static const char *const electrons_words[] = {"free", "stepping"};
 static const char *const day_night_words[] = {"off", "on"};
+static const char *const background_words[] = {"free", "card"};
 const dip_names coupling_names = DIP_NAMES("coupling", coupling_words);
 const dip_names electrons_names = DIP_NAMES("electrons model", electrons_words);
 const dip_names day_night_names = DIP_NAMES("day_night", day_night_words);
+const dip_names background_names = DIP_NAMES("background", background_words);
 
 int coupling_from_name(const char *name, dip_coupling *out, dip_error *err) {
   int v = 0;

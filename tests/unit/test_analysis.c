@@ -3,7 +3,9 @@
  * SM solar-nu counts, the stepping approximation, signal size and its m4 dependence, per-source
  * kinematic endpoints, coupling additivity, the Asimov chi^2 at mu = 0, and the best-fit nuisances
  * (Asimov: all nominal; observed: reproducible and consistent with chi2_min), and the day–night
- * average (docs/physics.md §3.4): the universal signal is unchanged, the flavoured ones move.
+ * average (docs/physics.md §3.4): the universal signal is unchanged, the flavoured ones move; and
+ * the background-normalisation systematic (§6.1): the cards' widths tighten the observed limits where
+ * a free normalisation absorbs a broad signal.
  */
 #include <math.h>
 #include <stdio.h>
@@ -273,6 +275,36 @@ static void test_day_night(void) {
   analysis_free(off);
 }
 
+static double xenonnt_limit(background_mode mode, double m4) {
+  analysis_options opt;
+  analysis_options_default(&opt);
+  opt.background = mode;
+  const char *cards[] = {"xenonnt_sr0"};
+  analysis *an = NULL;
+  dip_error err;
+  size_t entry;
+  unit_summary s;
+  double limit = NAN;
+  if (analysis_init(&an, data_dir, &opt, cards, 1, &err) == DIP_SUCCESS &&
+      analysis_add_entry(an, (size_t[]){0}, 1, &entry, &err) == DIP_SUCCESS &&
+      analysis_eval_unit(an, entry, COUPLING_UNIVERSAL, m4, NULL, 0, NULL, &s, &err) == DIP_SUCCESS)
+    limit = s.mu_limit;
+  analysis_free(an);
+  return limit;
+}
+
+/* Observed XENONnT: with the card's 8% width the limit at m4 = 0.25 MeV, where the free fit lowers
+ * the background under a broad signal, tightens by 15-35%; at m4 = 0.01 MeV (a steep, unlike
+ * signal) it barely moves. */
+static void test_background_modes(void) {
+  double f25 = xenonnt_limit(BACKGROUND_FREE, 0.25), c25 = xenonnt_limit(BACKGROUND_CARD, 0.25);
+  double f01 = xenonnt_limit(BACKGROUND_FREE, 0.01), c01 = xenonnt_limit(BACKGROUND_CARD, 0.01);
+  printf("# observed XENONnT universal: m4 0.25 free %.4g card %.4g; m4 0.01 free %.4g card %.4g\n",
+         f25, c25, f01, c01);
+  test_true(c25 / f25 > 0.65 && c25 / f25 < 0.85, "background: card tightens m4 = 0.25 MeV by 15-35%");
+  test_abs(c01 / f01, 1.0, 0.02, "background: card moves m4 = 0.01 MeV by < 2%");
+}
+
 int main(void) {
   test_suite("analysis");
   dip_gsl_quiet();
@@ -287,5 +319,6 @@ int main(void) {
   test_asimov_nuisances();
   test_observed_nuisances();
   test_day_night();
+  test_background_modes();
   return test_summary();
 }
