@@ -15,7 +15,7 @@
  * energies and its e-3 mixing with the potential is dropped); nu_1, nu_2 evolve in the propagation
  * basis (R23 U13)^dagger nu_flavour with H = (dm21^2/2E) R12 diag(0,1) R12^T + diag(c13^2 V, 0),
  * V = sqrt(2) G_F n_e, exactly (2x2 exponential) on constant-density steps of at most
- * EARTH_STEP_REARTH along the chord.
+ * EARTH_STEP_REARTH (16 km) along the chord, half of which is computed (the chord is symmetric).
  */
 #ifndef DIPSCAN_EARTH_H
 #define DIPSCAN_EARTH_H
@@ -28,7 +28,7 @@
 #define EARTH_RADIUS_KM 6371.0      /* PREM (Dziewonski & Anderson 1981) */
 #define EARTH_OBLIQUITY_DEG 23.44   /* obliquity of the ecliptic, J2000 (IAU) */
 #define EARTH_N_COS 200             /* nadir bins, uniform in cos(eta) in (0, 1] */
-#define EARTH_STEP_REARTH 0.005     /* largest constant-density step along a chord [R_earth] */
+#define EARTH_STEP_REARTH 0.0025    /* largest constant-density step along a chord [R_earth] */
 #define EARTH_N_E 64                /* energies of the regeneration table, log-spaced */
 #define EARTH_E_MIN_MEV 0.1
 #define EARTH_E_MAX_MEV 30.0

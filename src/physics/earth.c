@@ -117,7 +117,8 @@ static chord_mixing chord_mixing_from(const osc_params *p) {
   return m;
 }
 
-/* Potential [km^-1] at the midpoints of the n steps of the chord with cos(eta) = c. */
+/* Potential [km^-1] at the midpoints of the first n steps of length h along the chord with
+ * cos(eta) = c (the chord is symmetric about its middle, so half of it is enough). */
 static void chord_potential(const earth_model *e, double c, size_t n, double h, double *V) {
   for (size_t j = 0; j < n; j++) {
     double x = ((double)j + 0.5) * h;
@@ -126,22 +127,33 @@ static void chord_potential(const earth_model *e, double c, size_t n, double h, 
   }
 }
 
-/* Evolve nu_1 and nu_2 along one chord (n steps of h_km, potentials V) at wave number k = dm21^2/4E
- * [km^-1]; out[i][alpha] = |<nu_alpha|S|nu_i>|^2. */
-static void chord_probabilities(const chord_mixing *m, const double *V, size_t n, double h_km,
+/* Evolve nu_1 and nu_2 along one chord at wave number k = dm21^2/4E [km^-1]; V holds the potentials
+ * of the first half (n_half steps of h_km); out[i][alpha] = |<nu_alpha|S|nu_i>|^2.  Each step
+ * matrix is complex symmetric and the second half repeats the first in reverse order, so with
+ * A = U_n...U_1 for the first half the whole chord is S = A^T A. */
+static void chord_probabilities(const chord_mixing *m, const double *V, size_t n_half, double h_km,
                                 double k, double out[2][N_FLAVORS]) {
-  double complex psi[2][2] = {{m->c12, -m->s12}, {m->s12, m->c12}};
+  double complex A[2][2] = {{1.0, 0.0}, {0.0, 1.0}};
   double b = k * m->sin2t12;
-  for (size_t j = 0; j < n; j++) {
+  for (size_t j = 0; j < n_half; j++) {
     double a = 0.5 * m->c13sq * V[j] - k * m->cos2t12, w = sqrt(a * a + b * b);
     double cs = cos(w * h_km), sn = sin(w * h_km) / w;
     double complex u00 = cs - I * sn * a, u11 = cs + I * sn * a, u01 = -I * sn * b;
-    for (int i = 0; i < 2; i++) {
-      double complex p0 = psi[i][0], p1 = psi[i][1];
-      psi[i][0] = u00 * p0 + u01 * p1;
-      psi[i][1] = u01 * p0 + u11 * p1;
+    for (int col = 0; col < 2; col++) {
+      double complex p0 = A[0][col], p1 = A[1][col];
+      A[0][col] = u00 * p0 + u01 * p1;
+      A[1][col] = u01 * p0 + u11 * p1;
     }
   }
+  double complex S[2][2];
+  for (int r = 0; r < 2; r++)
+    for (int c = 0; c < 2; c++)
+      S[r][c] = A[0][r] * A[0][c] + A[1][r] * A[1][c];
+  const double start[2][2] = {{m->c12, -m->s12}, {m->s12, m->c12}};
+  double complex psi[2][2];
+  for (int i = 0; i < 2; i++)
+    for (int r = 0; r < 2; r++)
+      psi[i][r] = S[r][0] * start[i][0] + S[r][1] * start[i][1];
   for (int i = 0; i < 2; i++)
     for (int a = 0; a < N_FLAVORS; a++) {
       double complex amp = m->W[a][0] * psi[i][0] + m->W[a][1] * psi[i][1];
@@ -170,7 +182,7 @@ int earth_regen_init(earth_regen *rg, const earth_model *e, osc_params params, d
   rg->dlog_E = (log(EARTH_E_MAX_MEV) - rg->log_E_min) / (double)(EARTH_N_E - 1);
   chord_mixing m = chord_mixing_from(&params);
   vacuum_u_squared(&m, rg->U_sq);
-  size_t max_steps = (size_t)ceil(2.0 / EARTH_STEP_REARTH) + 1;
+  size_t max_steps = (size_t)ceil(1.0 / EARTH_STEP_REARTH) + 1; /* half of the longest chord */
   rg->night = dip_calloc((size_t)EARTH_N_E * EARTH_N_COS * 2 * N_FLAVORS, sizeof *rg->night, err);
   double *V = dip_calloc(max_steps, sizeof *V, err);
   if (!rg->night || !V) {
@@ -180,15 +192,15 @@ int earth_regen_init(earth_regen *rg, const earth_model *e, osc_params params, d
   }
   for (size_t c = 0; c < EARTH_N_COS; c++) {
     double cos_eta = ((double)c + 0.5) / EARTH_N_COS, L = 2.0 * cos_eta;
-    size_t n = (size_t)ceil(L / EARTH_STEP_REARTH);
-    double h = L / (double)n;
-    chord_potential(e, cos_eta, n, h, V);
+    size_t n_half = (size_t)ceil(0.5 * L / EARTH_STEP_REARTH);
+    double h = 0.5 * L / (double)n_half;
+    chord_potential(e, cos_eta, n_half, h, V);
     for (size_t k = 0; k < EARTH_N_E; k++) {
       double E_eV = exp(rg->log_E_min + (double)k * rg->dlog_E) * 1.0e6;
       double wave = params.dm21_eV2 / (4.0 * E_eV) / EARTH_HBARC_EV_KM;
       double(*out)[N_FLAVORS] =
           (double(*)[N_FLAVORS])(rg->night + (k * EARTH_N_COS + c) * 2 * N_FLAVORS);
-      chord_probabilities(&m, V, n, h * EARTH_RADIUS_KM, wave, out);
+      chord_probabilities(&m, V, n_half, h * EARTH_RADIUS_KM, wave, out);
     }
   }
   free(V);
@@ -242,6 +254,8 @@ int earth_site_init(earth_site *site, const earth_regen *rg, double latitude_deg
   double w[EARTH_N_COS];
   site->latitude_deg = latitude_deg;
   site->night_fraction = earth_exposure(latitude_deg, w);
+  if (!(site->night_fraction > 0.0))
+    return dip_error_set(err, DIP_ENUMERIC, "earth: no night at latitude %g deg", latitude_deg);
   site->log_E_min = rg->log_E_min;
   site->dlog_E = rg->dlog_E;
   site->M = dip_calloc((size_t)EARTH_N_E * 3 * N_FLAVORS, sizeof *site->M, err);
