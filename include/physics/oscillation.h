@@ -5,7 +5,9 @@
  * production profile (docs/physics.md §3).  Two ways to split the non-electron part:
  *   OSC_SPLIT_SIMPLE: P_emu = (1 - P_ee) cos^2 theta23, P_etau = (1 - P_ee) sin^2 theta23
  *   OSC_SPLIT_FULL:   P_ealpha = sum_i P_ei |U_alpha i|^2 with the matter-mixed P_ei.
- * Day-night (Earth) regeneration is not included (below 1e-3 for pp/7Be).
+ * osc_init gives the flavours by day (vacuum propagation from the Sun to the detector);
+ * osc_init_earth averages over a site's year, day and night, with the Earth regeneration of earth.h
+ * (docs/physics.md §3.4).
  * The table built by osc_init makes osc_fractions cheap enough for inner integration loops.
  */
 #ifndef DIPSCAN_OSCILLATION_H
@@ -37,6 +39,10 @@ typedef struct oscillation {
 
 int osc_init(oscillation *osc, const solar_model *sun, osc_params params, osc_split split,
              dip_error *err);
+/* As osc_init, with the mass states crossing the Earth as the site (earth.h) sees them. */
+struct earth_site;
+int osc_init_earth(oscillation *osc, const solar_model *sun, osc_params params, osc_split split,
+                   const struct earth_site *site, dip_error *err);
 void osc_free(oscillation *osc);
 
 /* Production-averaged P(nu_e -> nu_alpha) at Earth for source s at energy E [MeV], alpha = e, mu, tau.

@@ -89,6 +89,8 @@ int yamlx_opt_string(const yamlx_doc *doc, const yamlx_node *map, const char *ke
                      const char **out, dip_error *err);
 int yamlx_opt_bool(const yamlx_doc *doc, const yamlx_node *map, const char *key, int *out,
                    dip_error *err);
+int yamlx_req_double_array(const yamlx_doc *doc, const yamlx_node *map, const char *key,
+                           double **out, size_t *n, dip_error *err);
 
 /* Every key of `map` must be one of allowed[]; otherwise "L:C: unknown key 'x' in <context>;
  * allowed keys: a, b, c".  Also fails if `map` is not a mapping. */

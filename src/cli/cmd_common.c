@@ -74,13 +74,11 @@ void cli_card_warnings(const char *cmd, const analysis *an, FILE *out) {
 }
 
 /* Flag names and the analysis_option_set keys they set; the physics ones first. */
-static const char *const physics_flags[CLI_N_PHYSICS] = {"electrons", "split", "solar-model",
-                                                         "sources",   "data",  "cl",
-                                                         "threshold"};
-static const char *const physics_keys[CLI_N_PHYSICS] = {"electrons", "split", "solar_model",
-                                                        "sources",   "data",  "cl",
-                                                        "threshold"};
-enum { CLI_N_PHYSICS_ONLY = 4 };
+static const char *const physics_flags[CLI_N_PHYSICS] = {
+    "electrons", "split", "solar-model", "sources", "day-night", "data", "cl", "threshold", "background"};
+static const char *const physics_keys[CLI_N_PHYSICS] = {
+    "electrons", "split", "solar_model", "sources", "day_night", "data", "cl", "threshold", "background"};
+enum { CLI_N_PHYSICS_ONLY = 5 };
 
 int cli_physics_options(cli_physics *p, int with_statistics, cli_option *opts) {
   int n = with_statistics ? CLI_N_PHYSICS : CLI_N_PHYSICS_ONLY;

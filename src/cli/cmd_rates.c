@@ -19,7 +19,8 @@
 static const char *const rates_help =
     "usage: dipscan rates --experiment NAME [--m4 MEV] [--coupling e|mu|tau|universal]\n"
     "                     [--mu MU_B] [--electrons free|stepping] [--split simple|full]\n"
-    "                     [--solar-model b16-gs98|b16-agss09met] [--sources all|pp,7Be,...]\n\n"
+    "                     [--solar-model b16-gs98|b16-agss09met] [--sources all|pp,7Be,...]\n"
+    "                     [--day-night on|off]\n\n"
     "Expected counts per analysis bin of one experiment (card name in data/experiments/ or a path).\n"
     "CSV on stdout: bin_lo_keV,bin_hi_keV,observed,background,sm_solar_nu,signal\n"
     "  background   the card's background model as published (may contain SM solar nu)\n"

@@ -432,6 +432,13 @@ int yamlx_opt_bool(const yamlx_doc *doc, const yamlx_node *map, const char *key,
   return node ? yamlx_to_bool(doc, node, key, out, err) : DIP_SUCCESS;
 }
 
+int yamlx_req_double_array(const yamlx_doc *doc, const yamlx_node *map, const char *key,
+                           double **out, size_t *n, dip_error *err) {
+  const yamlx_node *node;
+  DIP_TRY(yamlx_require(doc, map, key, &node, err));
+  return yamlx_to_double_array(doc, node, key, out, n, err);
+}
+
 int yamlx_check_keys(const yamlx_doc *doc, const yamlx_node *map, const char *context,
                      const char *const *allowed, size_t n_allowed, dip_error *err) {
   DIP_TRY(yamlx_expect_kind(doc, map, YAMLX_MAPPING, context, err));

@@ -22,7 +22,7 @@ static const char *const data_files[] = {
 #define N_DATA_FILES (sizeof data_files / sizeof *data_files)
 
 /* B16 total fluxes [cm^-2 s^-1], Vinyoles et al., ApJ 835, 202 (2017), as quoted in
- * docs/physics.md §2 / PROVENANCE.md §3, order pp, pep, hep, 7Be, 8B, 13N, 15O, 17F. */
+ * docs/physics.md §2.1, order pp, pep, hep, 7Be, 8B, 13N, 15O, 17F. */
 static const double b16_gs98[SOLAR_N_SOURCES] = {5.98e10, 1.44e8, 7.98e3, 4.93e9,
                                                  5.46e6,  2.78e8, 2.05e8, 5.29e6};
 static const double b16_agss09met[SOLAR_N_SOURCES] = {6.03e10, 1.46e8, 8.25e3, 4.50e9,
