@@ -11,7 +11,7 @@ levels=${*:-unit integration regression}
 root=$(cd "$(dirname "$0")/.." && pwd)
 export DIPSCAN_ROOT=$root DIPSCAN_BUILD=$(cd "$build" && pwd)
 export DIPSCAN_BIN=$DIPSCAN_BUILD/bin/dipscan
-# Open MPI as root (CI runs as root) and more ranks than cores (infra.md §3).
+# Open MPI as root (CI runs as root) and more ranks than cores (Open MPI FAQ: running as root; oversubscription).
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 export HDF5_USE_FILE_LOCKING=FALSE
 logs=$DIPSCAN_BUILD/test-logs; mkdir -p "$logs"

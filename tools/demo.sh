@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 np=$(nproc 2>/dev/null || echo 2)
-if [ "$(id -u)" = 0 ]; then  # Open MPI refuses root without these (infra.md §3)
+if [ "$(id -u)" = 0 ]; then  # Open MPI refuses root without these (OMPI_ALLOW_RUN_AS_ROOT*)
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
 export HDF5_USE_FILE_LOCKING=FALSE

@@ -2,7 +2,7 @@
 """lz_sensitivity.py -- how much the LZ limits depend on the two undocumented card choices.
 
 The LZ cards (data/experiments/lz_ws2022.yaml, lz_ws2024.yaml) make two choices that no LZ
-publication at hand fixes (PROVENANCE §8): the energy resolution (stand-in sigma/E = 0.33/sqrt(E),
+publication at hand fixes (docs/physics.md §5.4): the energy resolution (stand-in sigma/E = 0.33/sqrt(E),
 LUX) and whether the top bins 15-20 keV, where the 1D-ROI efficiency falls like a Gaussian edge,
 are analysed.  This script writes card variants to a temporary directory -- the shipped cards with
 only `resolution: a:` and `range_keV:` changed (and the name, so variants can be fitted jointly) --

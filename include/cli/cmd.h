@@ -8,6 +8,8 @@
 #ifndef DIPSCAN_CMD_H
 #define DIPSCAN_CMD_H
 
+#include <stdio.h>
+
 #include "stats/analysis.h"
 
 typedef struct dip_command {
@@ -39,14 +41,18 @@ int cli_double(const char *cmd, const char *opt, const char *text, double *out);
 int cli_list(const char *text, char ***items, int *n);
 void cli_list_free(char **items, int n);
 
-/* The physics (--electrons --split --solar-model --sources) and, for commands that fit, statistics
- * (--data --cl --threshold) flags: set through analysis_option_set, the same path as the scan
- * YAML's physics: and statistics: sections, so both accept the same words. */
-#define CLI_N_PHYSICS 7
+/* Print each card's background warning (analysis_card_warning) as "dipscan CMD: warning: ...". */
+void cli_card_warnings(const char *cmd, const analysis *an, FILE *out);
+
+/* The physics (--electrons --split --solar-model --sources --day-night) and, for commands that
+ * fit, statistics (--data --cl --threshold --background) flags: set through analysis_option_set,
+ * the same path as the scan YAML's physics: and statistics: sections, so both accept the same
+ * words. */
+#define CLI_N_PHYSICS 9
 typedef struct cli_physics {
   const char *value[CLI_N_PHYSICS]; /* NULL = not given */
 } cli_physics;
-/* Fill opts[] with the flags (all CLI_N_PHYSICS, or the 4 physics ones without statistics);
+/* Fill opts[] with the flags (all CLI_N_PHYSICS, or the 5 physics ones without statistics);
  * returns how many. */
 int cli_physics_options(cli_physics *p, int with_statistics, cli_option *opts);
 /* Apply the given flags to *opt; DIP_EINVAL "--FLAG: <why>" on a bad value. */

@@ -8,7 +8,8 @@
  * normalisation uncertainty or `free`, and a flag saying whether it already contains the SM
  * solar-neutrino component), the SM solar-neutrino count the collaboration quotes (if any), a total
  * efficiency table vs reconstructed energy (linear interpolation, constant beyond the table ends),
- * an energy-resolution model sigma(T), and an optional analysis range that selects bins.  Every
+ * an energy-resolution model sigma(T), an optional analysis range that selects bins, and the
+ * optional site (name, latitude) the day–night average needs (docs/physics.md §3.4).  Every
  * table carries a `provenance:` block (source, derivation, digitised: true/false).
  *
  * card_load validates strictly (yamlx): unknown keys, wrong types, missing keys, non-increasing
@@ -58,7 +59,6 @@ typedef struct card {
   double sm_quoted_events;   /* SM solar-nu ER events quoted by the collaboration; NAN if none */
   double sm_quoted_sigma;    /* its 1-sigma uncertainty; NAN if not quoted */
   double sm_quoted_window[2];/* reconstructed-energy window [keV] the quoted number refers to */
-  double range[2];           /* analysis range [keV] in force (= outer selected edges) */
   size_t n_eff;
   double *eff_E;             /* [n_eff] keV, strictly increasing */
   double *eff;               /* [n_eff] in [0, 1] */
@@ -66,6 +66,8 @@ typedef struct card {
   size_t n_res_coef;
   double *res_coef;          /* (a, b) or polynomial c_0..c_{n-1} */
   int has_digitised;         /* 1 if any table is marked digitised */
+  char *site_name;           /* laboratory (site.name); NULL if the card has no site */
+  double site_latitude_deg;  /* geographic latitude [deg, north > 0]; NAN if no site */
 } card;
 
 /* Load a card.  name_or_path: a bare name (no '/', no ".yaml") is looked up as

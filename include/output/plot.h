@@ -2,17 +2,21 @@
  * plot.h — publication plots of a reduced cube, drawn by gnuplot (headless: pngcairo + pdfcairo).
  *
  * Every figure NAME is written into a directory as NAME.dat (the numbers plotted, with a comment
- * header), NAME.gp (a self-contained gnuplot script, rerunnable by hand), NAME.png and NAME.pdf;
+ * header), NAME.gp (a self-contained gnuplot script, rerunnable by hand from any folder), NAME.png
+ * and NAME.pdf;
  * gnuplot's own messages go to NAME.log.  The plotting functions run `gnuplot NAME.gp` and fail
  * (DIP_EIO, naming the log) when gnuplot cannot be started, exits non-zero or leaves an empty file.
  *
  *   exclusion      mu_limit [mu_B] vs m4 [MeV], log-log; one panel per coupling, one colour per entry
+ *                  (the same colour in every figure; legends from the cards' titles), the region
+ *                  above each 1-dof curve lightly shaded as excluded
  *                  (experiment or joint fit); 1 dof solid, 2 dof dashed (upper edge, plus the lower
  *                  edge where mu = 0 is excluded).  No sensitivity inside the mu grid is drawn above
  *                  the top of the frame, so a curve that loses sensitivity runs out of the plot;
  *                  vertical marks show the kinematic reach in m4 handed over in plot_physics.
  *   profile_m4_X   Delta chi^2 (1-dof reference: the minimum over mu at that m4) vs mu at the grid m4
- *                  nearest to X, one panel per coupling, with the 1-dof threshold line.
+ *                  nearest to X, one panel per coupling, with the 1-dof threshold line and each
+ *                  entry's limit marked where its curve crosses it.
  *   kinematics     E_min(T) [MeV] vs recoil T [keV] for several m4 and the massless case, with the
  *                  solar endpoints and the analysis window (the reference paper's Fig. 1).
  *
@@ -29,6 +33,8 @@
 #include "output/reduce.h"
 
 #define PLOT_MAX_MARKS 8
+#define PLOT_MAX_ENTRIES 64
+#define PLOT_LABEL_LEN 96
 #define PLOT_KIN_N_T 200
 #define PLOT_KIN_MAX_CURVES 8
 
@@ -40,6 +46,8 @@ typedef struct plot_mark {
 
 /* What the physics tells the figures.  Plain values, no pointers: the caller owns it whole. */
 typedef struct plot_physics {
+  size_t n_entries;                /* entry labels given (0: the cube's entry names are used) */
+  char entry_label[PLOT_MAX_ENTRIES][PLOT_LABEL_LEN]; /* legend text per entry, from card titles */
   double window_keV[2];            /* analysis window of the cube's cards; NaN = unknown (not drawn) */
   double reach_recoil_keV;         /* recoil T at which the reach marks were computed */
   size_t n_reach;
@@ -57,8 +65,8 @@ int plot_exclusion(const reduce_cube *c, const reduce_result *r, const plot_phys
                    const char *dir, dip_error *err);
 
 /* One figure per requested m4 (MeV); the nearest grid value is used and named in the title. */
-int plot_profiles(const reduce_cube *c, const reduce_result *r, const double *m4, size_t n_m4,
-                  const char *dir, dip_error *err);
+int plot_profiles(const reduce_cube *c, const reduce_result *r, const plot_physics *ph,
+                  const double *m4, size_t n_m4, const char *dir, dip_error *err);
 
 int plot_kinematics(const plot_physics *ph, const char *dir, dip_error *err);
 

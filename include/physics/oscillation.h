@@ -5,7 +5,9 @@
  * production profile (docs/physics.md §3).  Two ways to split the non-electron part:
  *   OSC_SPLIT_SIMPLE: P_emu = (1 - P_ee) cos^2 theta23, P_etau = (1 - P_ee) sin^2 theta23
  *   OSC_SPLIT_FULL:   P_ealpha = sum_i P_ei |U_alpha i|^2 with the matter-mixed P_ei.
- * Day-night (Earth) regeneration is not included (below 1e-3 for pp/7Be).
+ * osc_init gives the flavours by day (vacuum propagation from the Sun to the detector);
+ * osc_init_earth averages over a site's year, day and night, with the Earth regeneration of earth.h
+ * (docs/physics.md §3.4).
  * The table built by osc_init makes osc_fractions cheap enough for inner integration loops.
  */
 #ifndef DIPSCAN_OSCILLATION_H
@@ -37,6 +39,10 @@ typedef struct oscillation {
 
 int osc_init(oscillation *osc, const solar_model *sun, osc_params params, osc_split split,
              dip_error *err);
+/* As osc_init, with the mass states crossing the Earth as the site (earth.h) sees them. */
+struct earth_site;
+int osc_init_earth(oscillation *osc, const solar_model *sun, osc_params params, osc_split split,
+                   const struct earth_site *site, dip_error *err);
 void osc_free(oscillation *osc);
 
 /* Production-averaged P(nu_e -> nu_alpha) at Earth for source s at energy E [MeV], alpha = e, mu, tau.
@@ -46,7 +52,7 @@ void osc_fractions(const oscillation *osc, solar_source_id s, double E, double P
 /* Direct production average (no table), for tests; NaN if out of memory. */
 double osc_pee_exact(const oscillation *osc, const solar_model *sun, solar_source_id s, double E);
 
-int osc_split_from_name(const char *name, osc_split *out, dip_error *err);
+/* Split names (util/common.h registry; words are looked up there, e.g. by stats/options.c). */
 const char *osc_split_name(osc_split split);
 extern const dip_names osc_split_names; /* "simple", "full" */
 

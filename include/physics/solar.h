@@ -63,9 +63,7 @@ void solar_free(solar_model *sun);
  * 0 outside the table).  Returns 0 for line sources. */
 double solar_shape(const solar_model *sun, solar_source_id s, double E);
 
-/* Parse "b16-gs98" / "b16-agss09met" (error lists the allowed values). */
-int solar_metallicity_from_name(const char *name, solar_metallicity *out, dip_error *err);
-/* The inverse: "b16-gs98" / "b16-agss09met" ("?" out of range). */
+/* "b16-gs98" / "b16-agss09met" ("?" out of range); words are looked up in solar_model_names. */
 const char *solar_metallicity_name(solar_metallicity m);
 /* Name of a solar source: "pp", "pep", "hep", "7Be", "8B", "13N", "15O", "17F" ("?" out of
  * range). */

@@ -2,8 +2,8 @@
  * analysis.h — the physics pipeline seen from the scan: everything a rank needs to evaluate a
  * work unit (entry, coupling, m4) along a mu axis.
  *
- * analysis_init builds, once per rank: the solar model, oscillation tables, the differential-rate
- * engine, the experiment cards, one true-recoil grid shared by all cards, each card's response
+ * analysis_init builds, once per rank: the solar model, the experiment cards, per detector site
+ * (with day_night on) the oscillation tables and the differential-rate engine, one true-recoil grid shared by all cards, each card's response
  * matrix, the binned SM templates per solar source, and each card's backgrounds without their SM
  * part (detector/background.h).  An "entry" is one row of the experiment axis: a single card or a
  * joint fit of several cards (shared solar-flux nuisances, separate backgrounds).
@@ -23,6 +23,10 @@
 #include "stats/dataset.h"
 #include "stats/limit.h"
 
+/* How the background normalisations are constrained: every one free (no pull term), or with the
+ * relative width each card documents (its components' sigma_rel). */
+typedef enum { BACKGROUND_FREE = 0, BACKGROUND_CARD = 1 } background_mode;
+
 typedef struct analysis_options {
   electrons_model electrons;   /* default ELECTRONS_FREE */
   int split;                   /* osc_split; default OSC_SPLIT_SIMPLE */
@@ -31,6 +35,9 @@ typedef struct analysis_options {
   data_mode data;              /* dataset kind fitted (dataset.h); default DATA_OBSERVED */
   double cl;                   /* confidence level, default 0.90 */
   threshold_kind threshold;    /* default THRESHOLD_TWO_SIDED (Delta chi^2 = 2.706 at 90%) */
+  int day_night;               /* 1 (default): flavours averaged over the year at each card's site,
+                                  with the Earth at night (docs/physics.md §3.4); 0: daytime only */
+  background_mode background;  /* BACKGROUND_FREE (default) or BACKGROUND_CARD (docs/physics.md §6.1) */
 } analysis_options;
 
 void analysis_options_default(analysis_options *opt);
@@ -76,6 +83,9 @@ size_t analysis_n_nuisances(const analysis *an, size_t entry);
 /* Checksum of each card file (for provenance), and the card names. */
 size_t analysis_n_cards(const analysis *an);
 const char *analysis_card_name(const analysis *an, size_t card);
+/* "" or one line saying that the card's SM-including background had to be clamped (a shortfall up
+ * to BACKGROUND_MAX_SHORTFALL of the SM removed; more refuses analysis_init).  Commands print it. */
+const char *analysis_card_warning(const analysis *an, size_t card);
 const char *analysis_card_checksum(const analysis *an, size_t card);
 
 /* The card behind card index c (for bins, exposure, observed counts). */
@@ -112,10 +122,11 @@ int analysis_crossing(analysis *an, size_t entry, dip_coupling coupling, double 
 /* Names <-> enums (errors list the allowed values; data_mode's are in dataset.h). */
 int coupling_from_name(const char *name, dip_coupling *out, dip_error *err);
 const char *coupling_name(dip_coupling c);
-int electrons_from_name(const char *name, electrons_model *out, dip_error *err);
 const char *electrons_name(electrons_model e);
 /* The name tables behind them (util/common.h registry), indexed by the enum values. */
 extern const dip_names coupling_names;  /* "universal", "e", "mu", "tau" */
 extern const dip_names electrons_names; /* "free", "stepping" */
+extern const dip_names day_night_names; /* "off", "on" (the value of analysis_options.day_night) */
+extern const dip_names background_names; /* "free", "card" (background_mode) */
 
 #endif /* DIPSCAN_ANALYSIS_H */

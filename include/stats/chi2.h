@@ -66,7 +66,7 @@ void chi2_workspace_free(chi2_workspace *ws);
 void chi2_reset(chi2_workspace *ws);
 
 /* Fit the following evaluations to counts: the n_k >= 0 (may be non-integer: digitised data) of
- * every experiment back to back, experiment 0's n_bins first — chi2_n_bins(ws) values.  Keeps the
+ * every experiment back to back, experiment 0's n_bins first.  Keeps the
  * pointer (see Ownership) and resets the nuisances.  DIP_EINVAL for a negative or non-finite count,
  * and the workspace is then left without data. */
 int chi2_set_data(chi2_workspace *ws, const double *counts, dip_error *err);
@@ -86,12 +86,6 @@ int chi2_profile_slope(chi2_workspace *ws, double mu, double *chi2, double *dchi
  * invalid or no data are set. */
 double chi2_fixed(const chi2_workspace *ws, double mu, const double *nuisances);
 
-/* Expected counts N_k of experiment e at (mu, nuisances); nuisances == NULL means nominal (all 0).
- * With mu = 0 and nominal nuisances this is the Asimov data set of the background-only model. */
-int chi2_expected(const chi2_workspace *ws, size_t e, double mu, const double *nuisances,
-                  double *out, dip_error *err);
-
-size_t chi2_n_bins(const chi2_workspace *ws);      /* all experiments' bins: the data length */
 size_t chi2_n_nuisances(const chi2_workspace *ws);
 const double *chi2_nuisances(const chi2_workspace *ws);  /* profiled values of the last call */
 long chi2_n_profiles(const chi2_workspace *ws);

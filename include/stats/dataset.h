@@ -43,8 +43,7 @@ typedef struct dataset_card {
 int dataset_fill(const dataset_spec *spec, const dataset_card *cards, size_t n_cards,
                  double *counts, dip_error *err);
 
-/* "observed" / "asimov" <-> data_mode (the error lists the allowed names). */
-int data_mode_from_name(const char *name, data_mode *out, dip_error *err);
+/* "observed" / "asimov" (words are looked up in data_mode_names). */
 extern const dip_names data_mode_names; /* "observed", "asimov" */
 const char *data_mode_name(data_mode d);
 

@@ -24,7 +24,7 @@
 #include "stats/dipole_result.h"
 
 
-#define DIPOLE_N_ATTRIBUTES 10
+#define DIPOLE_N_ATTRIBUTES 12
 
 typedef struct dipole_evaluator {
   scan_evaluator ev;            /* what scan_run takes; ev.ctx is the analysis (not owned) */

@@ -24,7 +24,9 @@
 typedef enum { THRESHOLD_TWO_SIDED = 0, THRESHOLD_ONE_SIDED = 1 } threshold_kind;
 
 /* Delta chi^2 threshold for confidence level cl in (0, 1) and dof >= 1 (GSL chi^2 quantiles).
- * ONE_SIDED needs dof == 1 and cl >= 0.5.  NAN for arguments outside these ranges. */
+ * kind is the 1-dof convention (ONE_SIDED needs cl >= 0.5); with 2 or more dof the region is
+ * always the chi^2_dof quantile (the one-sided rule is for one parameter at its boundary), so
+ * `dipscan limit` and `dipscan limits` share one 2-dof convention.  NAN outside these ranges. */
 double limit_threshold(double cl, int dof, threshold_kind kind);
 
 /* "two-sided" / "one-sided" <-> enum (the error lists the allowed names). */

@@ -3,7 +3,9 @@
  * sections, read into analysis_options, and the couplings the analysis can scan.
  *
  *   physics:    electrons (free | stepping), split (simple | full), solar_model (b16-gs98 |
- *               b16-agss09met), sources (all | list of pp, pep, hep, 7Be, 8B, 13N, 15O, 17F)
+ *               b16-agss09met), sources (all | list of pp, pep, hep, 7Be, 8B, 13N, 15O, 17F),
+ *               day_night (on | off; default on, docs/physics.md §3.4),
+ *               background (free | card; default free, docs/physics.md §6.1)
  *   statistics: data (observed | asimov), cl (0 < cl < 1), threshold (two-sided | one-sided)
  *
  * options_config_model() wires these into the engine's configuration reader (engine/config.h):
@@ -16,7 +18,7 @@
 #include "stats/analysis.h"
 
 /* The one way an option is set, from a scan YAML section or a command-line flag alike: key is
- * electrons, split, solar_model, data, threshold (a name from the owning module's registry),
+ * electrons, split, solar_model, day_night, background, data, threshold (a name from the owning module's registry),
  * sources ("all" or a comma-separated list of source names) or cl (a number in (0, 1)).
  * DIP_EINVAL with the allowed values otherwise; *opt is unchanged on failure. */
 int analysis_option_set(analysis_options *opt, const char *key, const char *value,

@@ -81,8 +81,6 @@ int yamlx_req_double(const yamlx_doc *doc, const yamlx_node *map, const char *ke
                      dip_error *err);
 int yamlx_opt_double(const yamlx_doc *doc, const yamlx_node *map, const char *key, double *out,
                      dip_error *err);
-int yamlx_req_long(const yamlx_doc *doc, const yamlx_node *map, const char *key, long *out,
-                   dip_error *err);
 int yamlx_opt_long(const yamlx_doc *doc, const yamlx_node *map, const char *key, long *out,
                    dip_error *err);
 int yamlx_req_string(const yamlx_doc *doc, const yamlx_node *map, const char *key,

@@ -67,14 +67,18 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_option *opts, in
   return DIP_EXIT_OK;
 }
 
+void cli_card_warnings(const char *cmd, const analysis *an, FILE *out) {
+  for (size_t c = 0; c < analysis_n_cards(an); c++)
+    if (analysis_card_warning(an, c)[0])
+      fprintf(out, "dipscan %s: warning: %s\n", cmd, analysis_card_warning(an, c));
+}
+
 /* Flag names and the analysis_option_set keys they set; the physics ones first. */
-static const char *const physics_flags[CLI_N_PHYSICS] = {"electrons", "split", "solar-model",
-                                                         "sources",   "data",  "cl",
-                                                         "threshold"};
-static const char *const physics_keys[CLI_N_PHYSICS] = {"electrons", "split", "solar_model",
-                                                        "sources",   "data",  "cl",
-                                                        "threshold"};
-enum { CLI_N_PHYSICS_ONLY = 4 };
+static const char *const physics_flags[CLI_N_PHYSICS] = {
+    "electrons", "split", "solar-model", "sources", "day-night", "data", "cl", "threshold", "background"};
+static const char *const physics_keys[CLI_N_PHYSICS] = {
+    "electrons", "split", "solar_model", "sources", "day_night", "data", "cl", "threshold", "background"};
+enum { CLI_N_PHYSICS_ONLY = 5 };
 
 int cli_physics_options(cli_physics *p, int with_statistics, cli_option *opts) {
   int n = with_statistics ? CLI_N_PHYSICS : CLI_N_PHYSICS_ONLY;

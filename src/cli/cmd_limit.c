@@ -23,11 +23,12 @@ static const char *const limit_help =
     "                     [--coupling universal|e|mu|tau|all] [--data observed|asimov]\n"
     "                     [--split simple|full] [--cl 0.90] [--dof 1|2]\n"
     "                     [--threshold two-sided|one-sided] [--electrons free|stepping]\n"
-    "                     [--solar-model b16-gs98|b16-agss09met] [--sources all|pp,7Be,...]\n\n"
+    "                     [--solar-model b16-gs98|b16-agss09met] [--sources all|pp,7Be,...]\n"
+    "                     [--day-night on|off] [--background free|card]\n\n"
     "Profiled Poisson chi^2 limits on the transition magnetic moment (mu_B) at fixed m4 (MeV).\n"
     "An experiment entry joins card names with '+' for a joint fit, e.g. xenonnt_sr0+pandax4t_run1.\n"
-    "1 dof: Delta chi^2 w.r.t. the minimum over mu >= 0 at each m4 (90%% two-sided: 2.706).\n"
-    "2 dof: Delta chi^2 w.r.t. the global minimum over the given m4 values and mu (90%%: 4.605).\n"
+    "1 dof: Delta chi^2 w.r.t. the minimum over mu >= 0 at each m4 (90% two-sided: 2.706).\n"
+    "2 dof: Delta chi^2 w.r.t. the global minimum over the given m4 values and mu (90%: 4.605).\n"
     "CSV on stdout: experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB,chi2_min,mu_best_muB\n";
 
 typedef struct limit_args {
@@ -157,6 +158,8 @@ static int build_entries(const limit_plan *p, const char *data_dir, analysis **a
   }
   if (status == DIP_SUCCESS)
     status = analysis_init(an, data_dir, &p->opt, cards, n_cards, err);
+  if (status == DIP_SUCCESS)
+    cli_card_warnings("limit", *an, stderr);
   for (int e = 0; status == DIP_SUCCESS && e < p->n_entries; e++) {
     size_t out;
     status = analysis_add_entry(*an, idx[e], n_idx[e], &out, err);

@@ -175,7 +175,7 @@ static int write_outputs(const limits_args *a, const reduce_result *r, const red
   plot_physics ph;
   figure_physics_fill(&ph, (const char *const *)c->entries, c->n_entries, stderr);
   DIP_TRY(plot_exclusion(c, r, &ph, a->plot_dir, err));
-  DIP_TRY(plot_profiles(c, r, a->profile_m4, a->n_profiles, a->plot_dir, err));
+  DIP_TRY(plot_profiles(c, r, &ph, a->profile_m4, a->n_profiles, a->plot_dir, err));
   DIP_TRY(plot_kinematics(&ph, a->plot_dir, err));
   fprintf(stderr, "limits: plots in %s/: exclusion.png, profile_m4_*.png, kinematics.png "
                   "(+ .pdf, .dat, .gp)\n",

@@ -19,7 +19,8 @@
 static const char *const rates_help =
     "usage: dipscan rates --experiment NAME [--m4 MEV] [--coupling e|mu|tau|universal]\n"
     "                     [--mu MU_B] [--electrons free|stepping] [--split simple|full]\n"
-    "                     [--solar-model b16-gs98|b16-agss09met] [--sources all|pp,7Be,...]\n\n"
+    "                     [--solar-model b16-gs98|b16-agss09met] [--sources all|pp,7Be,...]\n"
+    "                     [--day-night on|off]\n\n"
     "Expected counts per analysis bin of one experiment (card name in data/experiments/ or a path).\n"
     "CSV on stdout: bin_lo_keV,bin_hi_keV,observed,background,sm_solar_nu,signal\n"
     "  background   the card's background model as published (may contain SM solar nu)\n"
@@ -86,6 +87,7 @@ static void print_rates(const card *c, const double *sm, const double *sig, cons
 
 /* The card's flags and the collaboration's SM count against ours (bins inside its quoted window). */
 static void print_card_checks(const card *c, const double *sm) {
+  fprintf(stderr, "# %s: %s; %s\n", c->name, c->title ? c->title : "(no title)", c->citation);
   if (c->exposure_to_check || c->has_digitised)
     fprintf(stderr, "# %s: %s%s%s\n", c->name, c->exposure_to_check ? "exposure marked 'to check'" : "",
             c->exposure_to_check && c->has_digitised ? "; " : "",
@@ -136,6 +138,7 @@ int cmd_rates(int argc, char **argv) {
     status = buf ? analysis_card_rates(an, 0, coupling, m4, buf, buf + nb, buf + 2 * nb, &err)
                  : DIP_ENOMEM;
     if (status == DIP_SUCCESS) {
+      cli_card_warnings("rates", an, stderr);
       print_rates(analysis_card(an, 0), buf, buf + nb, buf + 2 * nb, mu);
       print_card_checks(analysis_card(an, 0), buf);
     }

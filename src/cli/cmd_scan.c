@@ -185,6 +185,8 @@ static int run(const scan_args *a, int rank, int size) {
     status = build_model(&cfg, &opt, &an, &dev, &meta, &store, &err);
   else
     status = scan_agree(status, &err, MPI_COMM_WORLD);
+  if (status == DIP_SUCCESS && rank == 0)
+    cli_card_warnings("scan", an, stderr);
   scan_report rep;
   memset(&rep, 0, sizeof rep);
   if (status == DIP_SUCCESS)

@@ -1,8 +1,8 @@
 /*
  * figure_physics.c — what the physics tells the figures (see figure_physics.h).
  *
- * The analysis window is read from the cards themselves, so an LZ cube (1-20 keV) is drawn with its
- * own window and reach; the reach marks are the inverse of the kinematic threshold E_min(T, m4)
+ * The analysis window and the legend labels (the cards' titles) are read from the cards
+ * themselves, so an LZ cube (1-20 keV) is drawn with its own window and reach; the reach marks are the inverse of the kinematic threshold E_min(T, m4)
  * (docs/physics.md, kinematics) for the sources whose reach falls in the scanned m4 range of the
  * shipped scans; the E_min curves are the reference paper's Fig. 1.
  */
@@ -24,9 +24,20 @@ static const plot_mark marked_sources[] = {{"pp", DIP_PP_ENDPOINT_MEV},
 static const double curve_m4[] = {0.0, 0.01, 0.1, 0.2, 0.3, 0.5};
 static const double curve_T_keV[2] = {0.1, 100.0};
 
-/* Widen ph->window_keV by the bins of every card of one entry ("a+b" joins card names). */
-static void widen_window(plot_physics *ph, const char *entry, const char *data_dir, FILE *warn) {
-  char names[1024];
+/* Append the card's short title (its title up to the first comma, else its name) to label. */
+static void append_title(char *label, const card *c) {
+  size_t used = strlen(label);
+  const char *title = c->title && c->title[0] ? c->title : c->name;
+  int len = (int)strcspn(title, ",");
+  snprintf(label + used, PLOT_LABEL_LEN - used, "%s%.*s", used ? " + " : "", len, title);
+}
+
+/* For entry e ("a+b" joins card names): widen ph->window_keV by the bins of every card and build
+ * the entry's legend label from the cards' titles (the entry name if a card is missing). */
+static void read_entry_cards(plot_physics *ph, size_t e, const char *entry, const char *data_dir,
+                             FILE *warn) {
+  char names[1024], *label = ph->entry_label[e];
+  int complete = 1;
   snprintf(names, sizeof names, "%s", entry);
   for (char *save = NULL, *name = strtok_r(names, "+", &save); name;
        name = strtok_r(NULL, "+", &save)) {
@@ -37,13 +48,17 @@ static void widen_window(plot_physics *ph, const char *entry, const char *data_d
       if (warn)
         fprintf(warn, "limits: card %s not found for the figures (%s); its analysis window is "
                       "not drawn\n", name, err.msg);
+      complete = 0;
       continue;
     }
+    append_title(label, &c);
     double lo = c.edges[0], hi = c.edges[c.n_bins];
     ph->window_keV[0] = isnan(ph->window_keV[0]) || lo < ph->window_keV[0] ? lo : ph->window_keV[0];
     ph->window_keV[1] = isnan(ph->window_keV[1]) || hi > ph->window_keV[1] ? hi : ph->window_keV[1];
     card_free(&c);
   }
+  if (!complete)
+    snprintf(label, PLOT_LABEL_LEN, "%s", entry);
 }
 
 static void fill_reach(plot_physics *ph) {
@@ -79,9 +94,10 @@ void figure_physics_fill(plot_physics *ph, const char *const *entries, size_t n_
   char data_dir[4096];
   dip_error err;
   dip_error_clear(&err);
+  ph->n_entries = n_entries < PLOT_MAX_ENTRIES ? n_entries : PLOT_MAX_ENTRIES;
   if (dip_data_dir(data_dir, sizeof data_dir, &err) == DIP_SUCCESS)
-    for (size_t e = 0; e < n_entries; e++)
-      widen_window(ph, entries[e], data_dir, warn);
+    for (size_t e = 0; e < ph->n_entries; e++)
+      read_entry_cards(ph, e, entries[e], data_dir, warn);
   else if (warn)
     fprintf(warn, "limits: %s; the figures show no analysis window\n", err.msg);
   fill_reach(ph);

@@ -168,8 +168,6 @@ static int read_bins(const parser *p, const yamlx_node *root) {
   DIP_TRY(read_array(p, node, "edges_keV", 0, NULL, &p->c->edges, &n, &edges));
   DIP_TRY(check_increasing(p, edges, "edges_keV", p->c->edges, n));
   p->c->n_bins = n - 1;
-  p->c->range[0] = p->c->edges[0];
-  p->c->range[1] = p->c->edges[n - 1];
   return DIP_SUCCESS;
 }
 
@@ -302,6 +300,23 @@ static int read_resolution(const parser *p, const yamlx_node *root) {
   return read_provenance(p, node, "resolution");
 }
 
+/* site: {name, latitude_deg} — optional; where the detector is, for the day–night average
+ * (docs/physics.md §3.4). */
+static int read_site(const parser *p, const yamlx_node *root) {
+  static const char *const keys[] = {"name", "latitude_deg"};
+  const yamlx_node *node = yamlx_get(root, "site");
+  if (!node)
+    return DIP_SUCCESS;
+  DIP_TRY(yamlx_check_keys(p->doc, node, "site", keys, ARRAY_LEN(keys), p->err));
+  DIP_TRY(copy_string(p, node, "name", 1, &p->c->site_name));
+  DIP_TRY(yamlx_req_double(p->doc, node, "latitude_deg", &p->c->site_latitude_deg, p->err));
+  if (!(fabs(p->c->site_latitude_deg) < 90.0))
+    return yamlx_error(p->doc, yamlx_get(node, "latitude_deg"), p->err,
+                       "'latitude_deg' must lie strictly between -90 and 90, got %g",
+                       p->c->site_latitude_deg);
+  return DIP_SUCCESS;
+}
+
 static int read_range(const parser *p, const yamlx_node *root) {
   const yamlx_node *node = yamlx_get(root, "range_keV");
   double w[2] = {0.0, 0.0};
@@ -317,7 +332,7 @@ static int read_card(const parser *p) {
   static const char *const keys[] = {"name",     "title",       "citation",   "target",
                                      "exposure", "bins",        "range_keV",  "observed",
                                      "backgrounds", "sm_solar_nu", "efficiency", "resolution",
-                                     "notes"};
+                                     "notes",    "site"};
   const yamlx_doc *doc = p->doc;
   const yamlx_node *root = doc->root, *node;
   int target;
@@ -331,6 +346,7 @@ static int read_card(const parser *p) {
   DIP_TRY(yamlx_require(doc, root, "target", &node, p->err));
   /* The physics models xenon only (electrons, atoms per tonne): any other target is refused. */
   DIP_TRY(yamlx_to_enum(doc, node, "target", TARGET_NAMES, ARRAY_LEN(TARGET_NAMES), &target, p->err));
+  DIP_TRY(read_site(p, root));
   DIP_TRY(read_exposure(p, root));
   DIP_TRY(read_bins(p, root));
   DIP_TRY(read_observed(p, root));
@@ -361,6 +377,7 @@ int card_load(card *c, const char *name_or_path, const char *data_dir, dip_error
   memset(c, 0, sizeof *c);
   c->sm_quoted_events = c->sm_quoted_sigma = NAN;
   c->sm_quoted_window[0] = c->sm_quoted_window[1] = NAN;
+  c->site_latitude_deg = NAN;
   char path[4096];
   DIP_TRY(resolve_path(name_or_path, data_dir, path, sizeof path, err));
   yamlx_doc doc;
@@ -391,6 +408,7 @@ void card_free(card *c) {
   free(c->path);
   free(c->citation);
   free(c->title);
+  free(c->site_name);
   free(c->edges);
   free(c->observed);
   free(c->eff_E);
@@ -419,8 +437,6 @@ int card_select_range(card *c, double lo, double hi, dip_error *err) {
   for (size_t b = 0; b < c->n_bkg; b++)
     memmove(c->bkg[b].counts, c->bkg[b].counts + first, n * sizeof *c->bkg[b].counts);
   c->n_bins = n;
-  c->range[0] = c->edges[0];
-  c->range[1] = c->edges[n];
   return DIP_SUCCESS;
 }
 

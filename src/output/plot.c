@@ -28,6 +28,19 @@ extern char **environ;
 
 /* ---- small helpers ---- */
 
+/* One distinguishable colour per entry, the same in every figure (gnuplot's default fifth colour,
+ * yellow, is hard to see). */
+static const char *const entry_colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
+                                           "#ff7f0e", "#000000", "#8c564b", "#e377c2"};
+#define N_ENTRY_COLORS (sizeof entry_colors / sizeof *entry_colors)
+
+static const char *entry_color(size_t e) { return entry_colors[e % N_ENTRY_COLORS]; }
+
+/* Legend text of entry e: the label the physics gave (card titles), else the cube's entry name. */
+static const char *entry_label(const plot_physics *ph, const reduce_cube *c, size_t e) {
+  return ph && e < ph->n_entries && ph->entry_label[e][0] ? ph->entry_label[e] : c->entries[e];
+}
+
 static void file_path(char *out, const char *dir, const char *name, const char *ext) {
   snprintf(out, PATH_LEN, "%s/%s.%s", dir, name, ext);
 }
@@ -90,25 +103,27 @@ static int run_gnuplot(const char *dir, const char *name, dip_error *err) {
 /* The body is emitted once per terminal. */
 typedef void (*body_fn)(FILE *gp, const void *ctx, const char *dat);
 
+/* NAME.gp draws NAME.png and NAME.pdf from NAME.dat.  The script first changes into its own
+ * folder, so it names its files without a directory and reruns from anywhere:
+ * `gnuplot path/to/NAME.gp`. */
 static int write_and_run(const char *dir, const char *name, int width_px, int height_px,
                          body_fn body, const void *ctx, dip_error *err) {
-  char script[PATH_LEN], dat[PATH_LEN], png[PATH_LEN], pdf[PATH_LEN];
+  char script[PATH_LEN], dat[PATH_LEN];
   file_path(script, dir, name, "gp");
-  file_path(dat, dir, name, "dat");
-  file_path(png, dir, name, "png");
-  file_path(pdf, dir, name, "pdf");
+  snprintf(dat, sizeof dat, "%s.dat", name);
   FILE *gp = open_out(script, err);
   if (!gp)
     return DIP_EIO;
-  fprintf(gp, "# %s — written by dipscan; rerun with: gnuplot %s\n", name, script);
+  fprintf(gp, "# %s — written by dipscan; rerun from any folder with: gnuplot %s\n", name, script);
+  fprintf(gp, "cd system(\"dirname '\".ARG0.\"'\")\n");
   fprintf(gp, "set terminal pngcairo size %d,%d font 'DejaVu Sans,11' enhanced\n", width_px,
           height_px);
-  fprintf(gp, "set output '%s'\n", png);
+  fprintf(gp, "set output '%s.png'\n", name);
   body(gp, ctx, dat);
   fprintf(gp, "set output\nset terminal pdfcairo size %.2fin,%.2fin font 'DejaVu Sans,9' "
               "enhanced\n",
           width_px / 120.0, height_px / 120.0);
-  fprintf(gp, "set output '%s'\n", pdf);
+  fprintf(gp, "set output '%s.pdf'\n", name);
   body(gp, ctx, dat);
   fprintf(gp, "set output\n");
   DIP_TRY(close_out(gp, script, err));
@@ -206,10 +221,6 @@ static int write_exclusion_data(exclusion_ctx *x, const char *path, dip_error *e
   return close_out(fp, path, err);
 }
 
-/* Distinguishable line colours (gnuplot's default fifth colour, yellow, is hard to see). */
-static const char *const entry_colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
-                                           "#ff7f0e", "#000000", "#8c564b", "#e377c2"};
-#define N_ENTRY_COLORS (sizeof entry_colors / sizeof *entry_colors)
 
 static void exclusion_panel(FILE *gp, const exclusion_ctx *x, size_t f, const char *dat) {
   const reduce_cube *c = x->c;
@@ -217,15 +228,20 @@ static void exclusion_panel(FILE *gp, const exclusion_ctx *x, size_t f, const ch
   fprintf(gp, "plot ");
   for (size_t e = 0; e < c->n_entries; e++) {
     size_t block = f * c->n_entries + e;
-    const char *color = entry_colors[e % N_ENTRY_COLORS];
-    fprintf(gp, "'%s' index %zu using 1:2 with lines lw 2 lc rgb '%s' dt 1 title '%s' noenhanced, \\\n"
+    const char *color = entry_color(e);
+    if (e + 1 == c->n_entries) /* the last entry (a joint fit, when there is one) */
+      fprintf(gp, "'%s' index %zu using 1:2:(%.6e) with filledcurves lc rgb '%s' "
+                  "fs transparent solid 0.12 noborder notitle, \\\n",
+              dat, block, x->ymax, color);
+    fprintf(gp, "%s'%s' index %zu using 1:2 with lines lw 2 lc rgb '%s' dt 1 title '%s' noenhanced, \\\n"
                 "     '' index %zu using 1:3 with lines lw 2 lc rgb '%s' dt 2 notitle, \\\n",
-            dat, block, color, c->entries[e], block, color);
+            e || e + 1 == c->n_entries ? "     " : "", dat, block, color, entry_label(x->ph, c, e),
+            block, color);
     if (x->has_lower[e * c->n_couplings + f])
       fprintf(gp, "     '' index %zu using 1:4 with lines lw 2 lc rgb '%s' dt 2 notitle, \\\n",
               block, color);
   }
-  fprintf(gp, "     NaN with lines lw 2 lc rgb 'black' dt 1 title '1 dof', \\\n"
+  fprintf(gp, "     NaN with lines lw 2 lc rgb 'black' dt 1 title '1 dof (shaded: excluded by the last entry)', \\\n"
               "     NaN with lines lw 2 lc rgb 'black' dt 2 title '2 dof'\n");
 }
 
@@ -245,7 +261,7 @@ static void exclusion_body(FILE *gp, const void *ctx, const char *dat) {
     double reach = ph->reach[s].value;
     if (reach > xmin && reach < xmax)
       fprintf(gp, "set arrow from %.6e, graph 0 to %.6e, graph 1 nohead dt 3 lc rgb '#888888'\n"
-                  "set label '%s' at %.6e, graph 0.97 right rotate by 90 offset 1.0,0 "
+                  "set label '%s' at %.6e, graph 0.03 left rotate by 90 offset 1.0,0 "
                   "tc rgb '#555555' font ',9'\n",
               reach, reach, ph->reach[s].label, reach);
   }
@@ -287,6 +303,7 @@ int plot_exclusion(const reduce_cube *c, const reduce_result *r, const plot_phys
 typedef struct profile_ctx {
   const reduce_cube *c;
   const reduce_result *r;
+  const plot_physics *ph;
   size_t m;             /* grid index */
   double requested;     /* requested m4 */
   double xmin, xmax, ymax;
@@ -341,6 +358,13 @@ static int write_profile_data(const profile_ctx *x, const char *path, dip_error 
       }
       fprintf(fp, "\n\n");
     }
+  fprintf(fp, "# limit marks (index F*E + f*E + e): mu_1dof[mu_B] threshold (NaN: none)\n");
+  for (size_t f = 0; f < c->n_couplings; f++)
+    for (size_t e = 0; e < c->n_entries; e++) {
+      double lim = x->r->mu_1dof[reduce_unit(c, e, f, x->m)];
+      fprintf(fp, "%.6e %.6f\n\n\n", isfinite(lim) && lim > 0.0 ? lim : NAN,
+              x->r->delta_chi2_1dof);
+    }
   return close_out(fp, path, err);
 }
 
@@ -361,26 +385,29 @@ static void profile_body(FILE *gp, const void *ctx, const char *dat) {
           rows, cols, c->m4[x->m], nearest, c->data[0] ? c->data : "unknown");
   for (size_t f = 0; f < c->n_couplings; f++) {
     fprintf(gp, "set title '%s'\nplot ", coupling_title(c->couplings[f]));
+    size_t marks = c->n_couplings * c->n_entries;
     for (size_t e = 0; e < c->n_entries; e++)
-      fprintf(gp, "'%s' index %zu using 1:2 with lines lw 2 lc %zu title '%s' noenhanced, \\\n     ",
-              dat, f * c->n_entries + e, e + 1, c->entries[e]);
+      fprintf(gp, "'%s' index %zu using 1:2 with lines lw 2 lc rgb '%s' title '%s' noenhanced, \\\n"
+                  "     '' index %zu using 1:2 with points pt 7 ps 0.9 lc rgb '%s' notitle, \\\n     ",
+              dat, f * c->n_entries + e, entry_color(e), entry_label(x->ph, c, e),
+              marks + f * c->n_entries + e, entry_color(e));
     fprintf(gp, "%.6f with lines dt 2 lw 1.5 lc rgb 'black' title '%g%% CL, 1 dof %s, "
-                "Δχ^2 = %.3f'\n",
+                "Δχ^2 = %.3f (dots: limits)'\n",
             x->r->delta_chi2_1dof, 100.0 * x->r->cl, threshold_name(x->r->kind),
             x->r->delta_chi2_1dof);
   }
   fprintf(gp, "unset multiplot\n");
 }
 
-int plot_profiles(const reduce_cube *c, const reduce_result *r, const double *m4, size_t n_m4,
-                  const char *dir, dip_error *err) {
+int plot_profiles(const reduce_cube *c, const reduce_result *r, const plot_physics *ph,
+                  const double *m4, size_t n_m4, const char *dir, dip_error *err) {
   DIP_TRY(check_dir(dir, err));
   if (c->n_m4 == 0 || c->n_mu == 0 || c->n_couplings == 0 || c->n_entries == 0)
     return dip_error_set(err, DIP_EINVAL, "profile plot: the cube has an empty axis");
   for (size_t k = 0; k < n_m4; k++) {
     if (!(m4[k] > 0.0))
       return dip_error_set(err, DIP_EINVAL, "profile m4 %g MeV must be positive", m4[k]);
-    profile_ctx x = {c, r, nearest_m4(c, m4[k]), m4[k], 0, 0, 0};
+    profile_ctx x = {c, r, ph, nearest_m4(c, m4[k]), m4[k], 0, 0, 0};
     profile_range(&x);
     char name[64], dat[PATH_LEN];
     snprintf(name, sizeof name, "profile_m4_%g", c->m4[x.m]);

@@ -231,7 +231,7 @@ int reduce_run(reduce_result *r, const reduce_cube *c, const reduce_options *o, 
   r->cl = o->cl;
   r->kind = o->kind;
   r->delta_chi2_1dof = limit_threshold(o->cl, 1, o->kind);
-  r->delta_chi2_2dof = limit_threshold(o->cl, 2, THRESHOLD_TWO_SIDED); /* 2 dof: always chi^2_2 */
+  r->delta_chi2_2dof = limit_threshold(o->cl, 2, o->kind); /* always chi^2_2 (limit.h) */
   if (!isfinite(r->delta_chi2_1dof))
     return dip_error_set(err, DIP_EINVAL, "no %s threshold at confidence level %g",
                          threshold_name(o->kind), o->cl);

@@ -12,6 +12,9 @@
  * The non-electron part is split either simply, (1 - P_ee)(cos^2 theta23, sin^2 theta23), or in
  * full, P_ealpha = sum_i P_ei |U_alpha i|^2 with the PDG-parametrised PMNS matrix.
  *
+ * With the Earth (osc_init_earth), each mass state is then seen as flavour alpha with the site's
+ * yearly average P(nu_i -> nu_alpha) (earth.h; docs/physics.md §3.4) instead of |U_alpha i|^2.
+ *
  * osc_init tabulates the three averaged probabilities per source on a log-spaced energy grid;
  * osc_fractions interpolates with a 4-point Lagrange polynomial in ln E (error O(h^4), < 1e-6
  * with the grid below, tested against osc_pee_exact).  Below the grid the matter term is < 2e-5
@@ -25,6 +28,7 @@
 #include <string.h>
 
 #include "physics/constants.h"
+#include "physics/earth.h"
 
 /* Energy grid of the tables [MeV]: from 0.1 keV (A < 2e-5 at the solar centre) to above the hep
  * endpoint (18.8 MeV). */
@@ -127,6 +131,21 @@ static void fractions_from_cos2theta_matter(const osc_mixing *m, osc_split split
     P[a] = P_ei[0] * m->U_sq[a][0] + P_ei[1] * m->U_sq[a][1] + P_ei[2] * m->U_sq[a][2];
 }
 
+/* The same with the Earth: the Sun's mass-state weights P_ei times the site's P(nu_i -> nu_alpha).
+ * The simple split keeps its definition, (1 - P_ee)(cos^2 theta23, sin^2 theta23). */
+static void fractions_through_earth(const osc_mixing *m, osc_split split, double c2m,
+                                    const earth_site *site, double E, double P[N_FLAVORS]) {
+  double P_ei[3] = {m->c13sq * 0.5 * (1.0 + c2m), m->c13sq * 0.5 * (1.0 - c2m), m->s13sq};
+  double M[3][N_FLAVORS];
+  earth_site_matrix(site, E, M);
+  for (int a = 0; a < N_FLAVORS; a++)
+    P[a] = P_ei[0] * M[0][a] + P_ei[1] * M[1][a] + P_ei[2] * M[2][a];
+  if (split == OSC_SPLIT_SIMPLE) {
+    P[FLAVOR_MU] = (1.0 - P[FLAVOR_E]) * m->c23sq;
+    P[FLAVOR_TAU] = (1.0 - P[FLAVOR_E]) * m->s23sq;
+  }
+}
+
 static int check_params(const osc_params *p, dip_error *err) {
   if (!(p->sin2_theta12 > 0.0 && p->sin2_theta12 < 1.0 && p->sin2_theta13 >= 0.0 &&
         p->sin2_theta13 < 1.0 && p->dm21_eV2 > 0.0 && isfinite(p->theta23_deg) &&
@@ -137,8 +156,9 @@ static int check_params(const osc_params *p, dip_error *err) {
   return DIP_SUCCESS;
 }
 
-int osc_init(oscillation *osc, const solar_model *sun, osc_params params, osc_split split,
-             dip_error *err) {
+/* The tables, by day only (site NULL) or averaged over a site's exposure (earth.h). */
+static int init_tables(oscillation *osc, const solar_model *sun, osc_params params, osc_split split,
+                       const earth_site *site, dip_error *err) {
   memset(osc, 0, sizeof *osc);
   DIP_TRY(check_params(&params, err));
   if (split != OSC_SPLIT_SIMPLE && split != OSC_SPLIT_FULL)
@@ -165,11 +185,24 @@ int osc_init(oscillation *osc, const solar_model *sun, osc_params params, osc_sp
     for (size_t i = 0; i < osc->n_E; i++) {
       double E = exp(osc->log_E_min + (double)i * osc->dlog_E);
       double c2m = mean_cos2theta_matter(&m, sun, k, (solar_source_id)s, E);
-      fractions_from_cos2theta_matter(&m, split, c2m, osc->table[s] + N_FLAVORS * i);
+      if (site)
+        fractions_through_earth(&m, split, c2m, site, E, osc->table[s] + N_FLAVORS * i);
+      else
+        fractions_from_cos2theta_matter(&m, split, c2m, osc->table[s] + N_FLAVORS * i);
     }
   }
   free(k);
   return DIP_SUCCESS;
+}
+
+int osc_init(oscillation *osc, const solar_model *sun, osc_params params, osc_split split,
+             dip_error *err) {
+  return init_tables(osc, sun, params, split, NULL, err);
+}
+
+int osc_init_earth(oscillation *osc, const solar_model *sun, osc_params params, osc_split split,
+                   const earth_site *site, dip_error *err) {
+  return init_tables(osc, sun, params, split, site, err);
 }
 
 void osc_free(oscillation *osc) {
@@ -211,13 +244,6 @@ double osc_pee_exact(const oscillation *osc, const solar_model *sun, solar_sourc
   double P_ee = pee_from_cos2theta_matter(&m, mean_cos2theta_matter(&m, sun, k, s, E));
   free(k);
   return P_ee;
-}
-
-int osc_split_from_name(const char *name, osc_split *out, dip_error *err) {
-  int v = 0;
-  DIP_TRY(dip_names_find(&osc_split_names, name, &v, err));
-  *out = (osc_split)v;
-  return DIP_SUCCESS;
 }
 
 const char *osc_split_name(osc_split split) { return dip_names_get(&osc_split_names, split); }

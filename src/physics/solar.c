@@ -342,13 +342,6 @@ double solar_shape(const solar_model *sun, solar_source_id s, double E) {
 const dip_names solar_model_names = DIP_NAMES("solar model", metallicity_names);
 const dip_names solar_source_names = DIP_NAMES("solar source", source_names);
 
-int solar_metallicity_from_name(const char *name, solar_metallicity *out, dip_error *err) {
-  int m = 0;
-  DIP_TRY(dip_names_find(&solar_model_names, name, &m, err));
-  *out = (solar_metallicity)m;
-  return DIP_SUCCESS;
-}
-
 const char *solar_metallicity_name(solar_metallicity m) {
   return dip_names_get(&solar_model_names, m);
 }

@@ -2,14 +2,17 @@
  * analysis.c — the wiring behind a work unit (see analysis.h); the physics lives in the modules.
  *
  * Built once per rank (analysis_init):
- *   solar model -> oscillation tables -> spectrum engine (dR/dT per source)
+ *   solar model; cards; the detector sites the cards name (one "site" without a place when
+ *   day_night is off): per site the oscillation tables -> spectrum engine (dR/dT per source).  With
+ *   day_night on, the Earth's regeneration table (physics/earth.h) is built once and averaged over
+ *   each site's year (docs/physics.md §3.4).
  *   cards -> one shared true-recoil grid -> a response matrix per card
  *   binned SM counts per (card, source); each card's background components with the SM solar-nu
  *   part removed where the card says they contain it (detector/background.h).
  * Per entry: its chi^2 problem (templates of its cards), a workspace, a count buffer, and the views
  *   the dataset provider makes its data from (stats/dataset.h).
  * Per m4 (cached, so the units of one m4 — all couplings and entries — pay once):
- *   unit-coupling signal spectra per (source, flavour) on the grid, folded into counts per card
+ *   unit-coupling signal spectra per (site, source, flavour) on the grid, folded into counts per card
  *   across the kinematic edges of the line sources (response_fold_steps).
  * Per unit: the signal template of the unit's coupling is written into the entry's chi^2 problem,
  * the dataset (the configured kind) is made and bound to the workspace, the chi^2 is profiled
@@ -26,6 +29,7 @@
 #include "detector/card.h"
 #include "detector/response.h"
 #include "physics/constants.h"
+#include "physics/earth.h"
 #include "physics/oscillation.h"
 #include "physics/solar.h"
 #include "physics/spectrum.h"
@@ -47,28 +51,38 @@ typedef struct entry {
   chi2_workspace *ws;
 } entry;
 
+/* Where cards sit: the flavour composition there and the rates it implies. */
+typedef struct site_model {
+  const char *name;            /* borrowed from the first card at the site; NULL: day only */
+  double latitude_deg;
+  oscillation osc;
+  spectrum sp;
+  double *spec;                /* [SOLAR_N_SOURCES][N_FLAVORS][n_T] scratch for signal spectra */
+  double spec_m4;              /* m4 of spec (NAN: none) */
+} site_model;
+
 typedef struct card_model {
   card c;
+  size_t site;                 /* index into an->sites */
   response resp;
   double *sm;                  /* [n_src][n_bins] binned SM counts of the included sources */
   background bkg;              /* the card's components, SM removed where included */
   double *sig_flavor;          /* [n_src][N_FLAVORS][n_bins] unit signal for the cached m4 */
   double sig_m4;               /* m4 of sig_flavor (NAN: none) */
+  char warning[512];           /* background_report's line, "" when nothing was clamped */
 } card_model;
 
 struct analysis {
   analysis_options opt;
   solar_model sun;
-  oscillation osc;
-  spectrum sp;
+  size_t n_sites;
+  site_model *sites;           /* [n_sites] */
   tgrid grid;
   size_t n_src;
   solar_source_id src_ids[SOLAR_N_SOURCES];
   double src_sigma[SOLAR_N_SOURCES];
   size_t n_cards;
   card_model *cards;
-  double *spec;                /* [SOLAR_N_SOURCES][N_FLAVORS][n_T] scratch for signal spectra */
-  double spec_m4;              /* m4 of spec (NAN: none) */
   size_t n_entries;
   entry *entries;
 };
@@ -81,14 +95,14 @@ void analysis_options_default(analysis_options *opt) {
   opt->data = DATA_OBSERVED;
   opt->cl = 0.90;
   opt->threshold = THRESHOLD_TWO_SIDED;
+  opt->day_night = 1;
+  opt->background = BACKGROUND_FREE;
 }
 
 /* ---- once per rank: physics stages ----------------------------------------------------------- */
 
 static int build_physics(analysis *an, const char *data_dir, dip_error *err) {
   DIP_TRY(solar_init(&an->sun, data_dir, (solar_metallicity)an->opt.metallicity, err));
-  DIP_TRY(osc_init(&an->osc, &an->sun, osc_params_nufit53(), (osc_split)an->opt.split, err));
-  DIP_TRY(spectrum_init(&an->sp, &an->sun, &an->osc, an->opt.electrons, err));
   for (int s = 0; s < SOLAR_N_SOURCES; s++)
     if (an->opt.source_mask & (1u << s)) {
       an->src_ids[an->n_src] = (solar_source_id)s;
@@ -107,7 +121,7 @@ static int card_sm_counts(analysis *an, card_model *cm, dip_error *err) {
   cm->sm = dip_calloc(an->n_src * nb, sizeof *cm->sm, err);
   int status = dRdT && cm->sm ? DIP_SUCCESS : DIP_ENOMEM;
   if (status == DIP_SUCCESS)
-    status = spectrum_sm(&an->sp, n_T, an->grid.T, dRdT, err);
+    status = spectrum_sm(&an->sites[cm->site].sp, n_T, an->grid.T, dRdT, err);
   for (size_t i = 0; status == DIP_SUCCESS && i < an->n_src; i++)
     response_fold(&cm->resp, dRdT + (size_t)an->src_ids[i] * n_T, cm->sm + i * nb);
   free(dRdT);
@@ -115,7 +129,8 @@ static int card_sm_counts(analysis *an, card_model *cm, dip_error *err) {
 }
 
 /* Background components without the SM part (background.h): the SM removed from a bin is the sum
- * of the included sources' counts there. */
+ * of the included sources' counts there.  With background: free every normalisation loses its pull
+ * (sigma = INFINITY, as a card's `sigma_rel: free`); with background: card the card's widths stay. */
 static int card_backgrounds(analysis *an, card_model *cm, dip_error *err) {
   size_t nb = cm->c.n_bins;
   double *sm_total = dip_calloc(nb, sizeof *sm_total, err);
@@ -126,8 +141,80 @@ static int card_backgrounds(analysis *an, card_model *cm, dip_error *err) {
       sm_total[k] += cm->sm[i * nb + k];
   int status = background_init(&cm->bkg, &cm->c, sm_total, err);
   free(sm_total);
+  if (status == DIP_SUCCESS &&
+      background_report(&cm->bkg, &cm->c, cm->warning, sizeof cm->warning) != DIP_SUCCESS)
+    status = dip_error_set(err, DIP_EINVAL, "%s (more than %g%%: refused; fix the card's background "
+                                            "or drop its includes_sm flag)",
+                           cm->warning, 100.0 * BACKGROUND_MAX_SHORTFALL);
+  for (size_t j = 0; status == DIP_SUCCESS && an->opt.background == BACKGROUND_FREE && j < cm->bkg.n_bkg; j++)
+    cm->bkg.sigma[j] = INFINITY;
   return status;
 }
+
+/* ---- once per rank: detector sites ---------------------------------------------------------- */
+
+/* The site of card cm: an existing one of the same name, or a new one.  Refused without a site, or
+ * with a latitude that contradicts another card's for the same laboratory. */
+static int assign_site(analysis *an, card_model *cm, dip_error *err) {
+  const card *c = &cm->c;
+  if (!c->site_name)
+    return dip_error_set(err, DIP_EINVAL,
+                         "experiment %s: physics.day_night: on needs the card's site: {name, "
+                         "latitude_deg} (docs/physics.md §3.4), or day_night: off", c->name);
+  for (size_t k = 0; k < an->n_sites; k++)
+    if (!strcmp(an->sites[k].name, c->site_name)) {
+      if (an->sites[k].latitude_deg != c->site_latitude_deg)
+        return dip_error_set(err, DIP_EINVAL, "experiment %s: site %s at latitude %g, another card says %g",
+                             c->name, c->site_name, c->site_latitude_deg, an->sites[k].latitude_deg);
+      cm->site = k;
+      return DIP_SUCCESS;
+    }
+  cm->site = an->n_sites++;
+  an->sites[cm->site].name = c->site_name;
+  an->sites[cm->site].latitude_deg = c->site_latitude_deg;
+  return DIP_SUCCESS;
+}
+
+/* Each site's flavour tables: the year's day and night through the Earth (one regeneration table
+ * for all sites). */
+static int build_earth_sites(analysis *an, const char *data_dir, osc_params params, dip_error *err) {
+  earth_model earth;
+  earth_regen regen;
+  DIP_TRY(earth_init(&earth, data_dir, err));
+  int status = earth_regen_init(&regen, &earth, params, err);
+  earth_free(&earth);
+  for (size_t k = 0; status == DIP_SUCCESS && k < an->n_sites; k++) {
+    earth_site year;
+    status = earth_site_init(&year, &regen, an->sites[k].latitude_deg, EARTH_YEAR, err);
+    if (status == DIP_SUCCESS)
+      status = osc_init_earth(&an->sites[k].osc, &an->sun, params, (osc_split)an->opt.split, &year, err);
+    earth_site_free(&year);
+  }
+  earth_regen_free(&regen);
+  return status;
+}
+
+/* Sites and their physics: with day_night off one site without a place (daytime flavours) serves
+ * every card; with it on, one site per laboratory the cards name. */
+static int build_sites(analysis *an, const char *data_dir, dip_error *err) {
+  an->sites = dip_calloc(an->n_cards, sizeof *an->sites, err);
+  if (!an->sites)
+    return DIP_ENOMEM;
+  osc_params params = osc_params_nufit53();
+  if (an->opt.day_night) {
+    for (size_t i = 0; i < an->n_cards; i++)
+      DIP_TRY(assign_site(an, &an->cards[i], err));
+    DIP_TRY(build_earth_sites(an, data_dir, params, err));
+  } else {
+    an->n_sites = 1;
+    DIP_TRY(osc_init(&an->sites[0].osc, &an->sun, params, (osc_split)an->opt.split, err));
+  }
+  for (size_t k = 0; k < an->n_sites; k++)
+    DIP_TRY(spectrum_init(&an->sites[k].sp, &an->sun, &an->sites[k].osc, an->opt.electrons, err));
+  return DIP_SUCCESS;
+}
+
+/* ---- once per rank: experiments -------------------------------------------------------------- */
 
 static int build_cards(analysis *an, const char *data_dir, const char *const *names, size_t n,
                        dip_error *err) {
@@ -146,6 +233,7 @@ static int build_cards(analysis *an, const char *data_dir, const char *const *na
         return dip_error_set(err, DIP_EINVAL, "experiment '%s' is listed twice", names[i]);
     ptrs[i] = &an->cards[i].c;
   }
+  DIP_TRY(build_sites(an, data_dir, err));
   DIP_TRY(tgrid_init(&an->grid, ptrs, n, err));
   for (size_t i = 0; i < n; i++) {
     card_model *cm = &an->cards[i];
@@ -161,9 +249,14 @@ static int build_cards(analysis *an, const char *data_dir, const char *const *na
     if (status != DIP_SUCCESS)
       return dip_error_prefix(err, "experiment %s", cm->c.name);
   }
-  an->spec = dip_calloc((size_t)SOLAR_N_SOURCES * N_FLAVORS * an->grid.n, sizeof *an->spec, err);
-  an->spec_m4 = NAN;
-  return an->spec ? DIP_SUCCESS : DIP_ENOMEM;
+  for (size_t k = 0; k < an->n_sites; k++) {
+    site_model *site = &an->sites[k];
+    site->spec = dip_calloc((size_t)SOLAR_N_SOURCES * N_FLAVORS * an->grid.n, sizeof *site->spec, err);
+    site->spec_m4 = NAN;
+    if (!site->spec)
+      return DIP_ENOMEM;
+  }
+  return DIP_SUCCESS;
 }
 
 int analysis_init(analysis **out, const char *data_dir, const analysis_options *opt,
@@ -213,10 +306,13 @@ void analysis_free(analysis *an) {
     free(cm->sig_flavor);
   }
   free(an->cards);
-  free(an->spec);
+  for (size_t k = 0; k < an->n_sites; k++) {
+    free(an->sites[k].spec);
+    spectrum_free(&an->sites[k].sp);
+    osc_free(&an->sites[k].osc);
+  }
+  free(an->sites);
   tgrid_free(&an->grid);
-  spectrum_free(&an->sp);
-  osc_free(&an->osc);
   solar_free(&an->sun);
   free(an);
 }
@@ -315,6 +411,7 @@ int analysis_nuisance_name(const analysis *an, size_t entry_index, size_t p, cha
   return DIP_SUCCESS;
 }
 const char *analysis_card_name(const analysis *an, size_t c) { return an->cards[c].c.name; }
+const char *analysis_card_warning(const analysis *an, size_t c) { return an->cards[c].warning; }
 const char *analysis_card_checksum(const analysis *an, size_t c) {
   return an->cards[c].c.checksum;
 }
@@ -359,16 +456,17 @@ static int card_signal(analysis *an, card_model *cm, double m4, dip_error *err) 
   if (cm->sig_m4 == m4)
     return DIP_SUCCESS;
   size_t n_T = an->grid.n, nb = cm->c.n_bins;
-  if (!(an->spec_m4 == m4)) {
-    DIP_TRY(spectrum_signal(&an->sp, m4, n_T, an->grid.T, an->spec, err));
-    an->spec_m4 = m4;
+  site_model *site = &an->sites[cm->site];
+  if (!(site->spec_m4 == m4)) {
+    DIP_TRY(spectrum_signal(&site->sp, m4, n_T, an->grid.T, site->spec, err));
+    site->spec_m4 = m4;
   }
   for (size_t i = 0; i < an->n_src; i++) {
     size_t s = an->src_ids[i];
     double edges[2 * SOLAR_MAX_LINES];
     size_t n_edges = line_edges_keV(&an->sun.src[s], m4, edges);
-    source_signal at = {&an->sp, m4, s};
-    DIP_TRY(response_fold_steps(&cm->resp, &an->grid, N_FLAVORS, an->spec + s * N_FLAVORS * n_T,
+    source_signal at = {&site->sp, m4, s};
+    DIP_TRY(response_fold_steps(&cm->resp, &an->grid, N_FLAVORS, site->spec + s * N_FLAVORS * n_T,
                                 edges, n_edges, source_signal_at, &at,
                                 cm->sig_flavor + i * N_FLAVORS * nb, err));
   }
@@ -554,8 +652,12 @@ int analysis_crossing(analysis *an, size_t entry_index, dip_coupling coupling, d
 
 static const char *const coupling_words[] = {"universal", "e", "mu", "tau"};
 static const char *const electrons_words[] = {"free", "stepping"};
+static const char *const day_night_words[] = {"off", "on"};
+static const char *const background_words[] = {"free", "card"};
 const dip_names coupling_names = DIP_NAMES("coupling", coupling_words);
 const dip_names electrons_names = DIP_NAMES("electrons model", electrons_words);
+const dip_names day_night_names = DIP_NAMES("day_night", day_night_words);
+const dip_names background_names = DIP_NAMES("background", background_words);
 
 int coupling_from_name(const char *name, dip_coupling *out, dip_error *err) {
   int v = 0;
@@ -565,10 +667,4 @@ int coupling_from_name(const char *name, dip_coupling *out, dip_error *err) {
 }
 const char *coupling_name(dip_coupling c) { return dip_names_get(&coupling_names, c); }
 
-int electrons_from_name(const char *name, electrons_model *out, dip_error *err) {
-  int v = 0;
-  DIP_TRY(dip_names_find(&electrons_names, name, &v, err));
-  *out = (electrons_model)v;
-  return DIP_SUCCESS;
-}
 const char *electrons_name(electrons_model e) { return dip_names_get(&electrons_names, e); }

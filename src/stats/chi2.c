@@ -238,7 +238,6 @@ int chi2_set_data(chi2_workspace *ws, const double *counts, dip_error *err) {
   return DIP_SUCCESS;
 }
 
-size_t chi2_n_bins(const chi2_workspace *ws) { return ws->n_bins; }
 size_t chi2_n_nuisances(const chi2_workspace *ws) { return ws->n_par; }
 const double *chi2_nuisances(const chi2_workspace *ws) { return ws->theta; }
 long chi2_n_profiles(const chi2_workspace *ws) { return ws->n_profiles; }
@@ -758,18 +757,6 @@ double chi2_fixed(const chi2_workspace *ws, double mu, const double *nuisances) 
     if (ws->inv_var[p] > 0.0)
       chi2 += nuisances[p] * nuisances[p] * ws->inv_var[p];
   return chi2;
-}
-
-int chi2_expected(const chi2_workspace *ws, size_t e, double mu, const double *nuisances,
-                  double *out, dip_error *err) {
-  if (e >= ws->n_exp)
-    return dip_error_set(err, DIP_EINVAL, "chi2: experiment index %zu out of range (%zu)", e,
-                         ws->n_exp);
-  if (!(mu >= 0.0 && isfinite(mu)))
-    return dip_error_set(err, DIP_EINVAL, "chi2: mu = %g is not a finite value >= 0", mu);
-  for (size_t k = 0; k < ws->exp[e].n_bins; k++)
-    out[k] = expected_bin(ws, e, k, mu * mu, nuisances);
-  return DIP_SUCCESS;
 }
 
 double chi2_mu_unit(const chi2_workspace *ws) {

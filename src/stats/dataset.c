@@ -34,11 +34,4 @@ int dataset_fill(const dataset_spec *spec, const dataset_card *cards, size_t n_c
   return DIP_SUCCESS;
 }
 
-int data_mode_from_name(const char *name, data_mode *out, dip_error *err) {
-  int d = 0;
-  DIP_TRY(dip_names_find(&data_mode_names, name, &d, err));
-  *out = (data_mode)d;
-  return DIP_SUCCESS;
-}
-
 const char *data_mode_name(data_mode d) { return dip_names_get(&data_mode_names, d); }

@@ -94,6 +94,8 @@ static void set_attributes(dipole_evaluator *d, const analysis *an, const analys
       {"electrons", electrons_name(o->electrons), 16, 0.0},
       {"split", osc_split_name((osc_split)o->split), 16, 0.0},
       {"solar_model", solar_metallicity_name((solar_metallicity)o->metallicity), 0, 0.0},
+      {"day_night", dip_names_get(&day_night_names, o->day_night), 16, 0.0},
+      {"background", dip_names_get(&background_names, o->background), 16, 0.0},
   };
   memcpy(d->attributes, attrs, sizeof attrs);
 }

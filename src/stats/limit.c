@@ -28,9 +28,9 @@
 double limit_threshold(double cl, int dof, threshold_kind kind) {
   if (!(cl > 0.0 && cl < 1.0) || dof < 1)
     return NAN;
-  if (kind == THRESHOLD_TWO_SIDED)
+  if (kind == THRESHOLD_TWO_SIDED || dof >= 2) /* the one-sided rule is a 1-dof convention */
     return gsl_cdf_chisq_Pinv(cl, dof);
-  if (kind == THRESHOLD_ONE_SIDED && dof == 1 && cl >= 0.5)
+  if (kind == THRESHOLD_ONE_SIDED && cl >= 0.5)
     return gsl_cdf_chisq_Pinv(2.0 * cl - 1.0, 1.0);
   return NAN;
 }

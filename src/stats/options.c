@@ -59,6 +59,8 @@ int analysis_option_set(analysis_options *opt, const char *key, const char *valu
                            : !strcmp(key, "solar_model") ? &solar_model_names
                            : !strcmp(key, "data")        ? &data_mode_names
                            : !strcmp(key, "threshold")   ? &threshold_names
+                           : !strcmp(key, "day_night")   ? &day_night_names
+                           : !strcmp(key, "background")  ? &background_names
                                                          : NULL;
   if (!table)
     return !strcmp(key, "sources") ? set_sources(opt, value, err)
@@ -73,6 +75,10 @@ int analysis_option_set(analysis_options *opt, const char *key, const char *valu
     opt->metallicity = v;
   else if (table == &data_mode_names)
     opt->data = (data_mode)v;
+  else if (table == &day_night_names)
+    opt->day_night = v;
+  else if (table == &background_names)
+    opt->background = (background_mode)v;
   else
     opt->threshold = (threshold_kind)v;
   return DIP_SUCCESS;
@@ -115,7 +121,8 @@ static int read_key(analysis_options *opt, const yamlx_doc *doc, const yamlx_nod
   return DIP_SUCCESS;
 }
 
-static const char *const physics_keys[] = {"electrons", "split", "solar_model", "sources"};
+static const char *const physics_keys[] = {"electrons", "split",     "solar_model",
+                                           "sources",   "day_night", "background"};
 static const char *const statistics_keys[] = {"data", "cl", "threshold"};
 
 static int read_keys(analysis_options *opt, const yamlx_doc *doc, const yamlx_node *node,
@@ -129,8 +136,10 @@ static int read_keys(analysis_options *opt, const yamlx_doc *doc, const yamlx_no
 static int read_section(void *options, const yamlx_doc *doc, const char *section,
                         const yamlx_node *node, dip_error *err) {
   if (!strcmp(section, "physics"))
-    return read_keys(options, doc, node, section, physics_keys, 4, err);
-  return read_keys(options, doc, node, section, statistics_keys, 3, err);
+    return read_keys(options, doc, node, section, physics_keys,
+                     sizeof physics_keys / sizeof *physics_keys, err);
+  return read_keys(options, doc, node, section, statistics_keys,
+                   sizeof statistics_keys / sizeof *statistics_keys, err);
 }
 
 static void render_sources(config_text *out, unsigned mask) {
@@ -154,6 +163,9 @@ static void render(const void *options, config_text *out) {
                      electrons_name(opt->electrons), osc_split_name((osc_split)opt->split),
                      solar_metallicity_name((solar_metallicity)opt->metallicity));
   render_sources(out, opt->source_mask);
+  config_text_printf(out, "physics.day_night: %s\nphysics.background: %s\n",
+                     dip_names_get(&day_night_names, opt->day_night),
+                     dip_names_get(&background_names, opt->background));
   config_text_printf(out, "statistics.data: %s\nstatistics.cl: ", data_mode_name(opt->data));
   config_text_double(out, opt->cl);
   config_text_printf(out, "\nstatistics.threshold: %s\n", threshold_name(opt->threshold));

@@ -407,13 +407,6 @@ int yamlx_opt_double(const yamlx_doc *doc, const yamlx_node *map, const char *ke
   return node ? yamlx_to_double(doc, node, key, out, err) : DIP_SUCCESS;
 }
 
-int yamlx_req_long(const yamlx_doc *doc, const yamlx_node *map, const char *key, long *out,
-                   dip_error *err) {
-  const yamlx_node *node;
-  DIP_TRY(yamlx_require(doc, map, key, &node, err));
-  return yamlx_to_long(doc, node, key, out, err);
-}
-
 int yamlx_opt_long(const yamlx_doc *doc, const yamlx_node *map, const char *key, long *out,
                    dip_error *err) {
   const yamlx_node *node = yamlx_get(map, key);

@@ -20,6 +20,10 @@ for sub in rates limit; do
   expect "$sub --help exits 0" 0 "$bin" "$sub" --help
   expect "$sub unknown option exits 2" 2 "$bin" "$sub" --bogus 1
 done
+for sub in rates limit limits scan; do
+  if "$bin" $sub --help 2>&1 | grep -q '%%'; then echo "FAIL $suite: $sub --help prints a doubled %%"; else
+    echo "PASS $suite: $sub --help prints no doubled %"; fi
+done
 expect "rates without --experiment exits 2" 2 "$bin" rates
 expect "rates with a non-number m4 exits 2" 2 "$bin" rates --experiment xenonnt_sr0 --m4 abc
 expect "rates with a bad coupling exits 2" 2 "$bin" rates --experiment xenonnt_sr0 --coupling nue
@@ -42,6 +46,14 @@ else
   echo "FAIL $suite: --solar-model/--sources had no effect (limit '$lim_gs98' vs '$lim_agss'; SM '$sm_all' vs '$sm_two')"
 fi
 expect "rates refuses a statistics flag it cannot use" 2 "$bin" rates --experiment xenonnt_sr0 --data asimov
+# One 2-dof convention: --threshold only changes the 1-dof rule, never gives "everything excluded".
+two=$("$bin" limit --experiment xenonnt_sr0 --m4 0.01,0.3 --dof 2 2>/dev/null)
+one=$("$bin" limit --experiment xenonnt_sr0 --m4 0.01,0.3 --dof 2 --threshold one-sided 2>/dev/null)
+if [ -n "$two" ] && [ "$two" = "$one" ] && ! echo "$one" | awk -F, 'NR > 1 && $7 + 0 == 0 { bad = 1 } END { exit !bad }'; then
+  echo "PASS $suite: limit --dof 2 --threshold one-sided = the chi^2_2 region (no all-excluded zeros)"
+else
+  echo "FAIL $suite: limit --dof 2 one-sided differs from two-sided or gives zeros: $one"
+fi
 # rates on stderr: the card's flags and the collaboration's SM count next to ours, with a ratio only
 # where the bins cover the quoted window (LZ: 0-20 keV quoted, bins 1-20; XENONnT: 1-140 quoted, bins 1-30).
 if "$bin" rates --experiment lz_ws2024 2>&1 >/dev/null | grep -q "quoted by the collaboration 151 .*(ratio 1\.[0-9]*)" &&

@@ -2,7 +2,7 @@
 # tests/integration/slurm.sh — dipscan on a real single-node SLURM cluster: slurm/submit, the batch scripts,
 # continuations after preemption, and the reducer, end to end.
 #
-# Brings up munged + slurmctld + slurmd in a scratch directory (tests/slurm/cluster.sh, recipe infra.md §5),
+# Brings up munged + slurmctld + slurmd in a scratch directory (tests/slurm/cluster.sh, a standard single-node setup),
 # then:
 #   A  submits a small 2-task scan through slurm/submit and checks the job states, the cube and the CSV;
 #   B  submits the same scan again, stops the running job with `scancel --signal=USR1` (the ranks) and the

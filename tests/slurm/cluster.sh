@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/slurm/cluster.sh — a throw-away single-node SLURM cluster (munged + slurmctld + slurmd on localhost)
-# for testing dipscan's batch scripts for real.  Recipe: shared/infra.md §5 (Debian 12, Slurm 22.05, run as root).
+# for testing dipscan's batch scripts for real: the standard single-node Slurm setup (Debian 12, Slurm 22.05, run as root).
 #
 # Usage: tests/slurm/cluster.sh up   SCRATCH    start the daemons; everything lives under SCRATCH
 #        tests/slurm/cluster.sh down SCRATCH    stop them by PID (reverse order), kill leftover job processes
@@ -10,7 +10,7 @@
 # Callers must run `down` from a trap (EXIT INT TERM) set *before* `up`, so no daemon outlives a failed test.
 # `up` tears down what it started if any readiness check fails.
 #
-# Deviations from infra.md §5.2, all for robustness of a test run on a shared host:
+# Deviations from a default single-node slurm.conf, all for robustness of a test run on a shared host:
 #  * NodeName=localhost, NodeAddr=127.0.0.1, SlurmctldHost=localhost (works when `hostname` does not resolve);
 #  * the controller and slurmd ports default to 6817/6818 but move to the next free pair if those are taken
 #    (another test cluster on the same host);
@@ -31,7 +31,7 @@ waitfor() {  # TRIES COMMAND...   retry every 0.2 s
   return 1
 }
 
-# A process counts as gone once it is a zombie: PID 1 may reap orphans only every few seconds (infra.md §5.4).
+# A process counts as gone once it is a zombie: PID 1 may reap orphans only every few seconds.
 alive() { [ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
 
 stop_pid() {  # NAME PID   SIGTERM, wait up to 15 s, then SIGKILL
@@ -59,7 +59,7 @@ free_port_pair() {  # first P >= 6817 (step 10) with P and P+1 not listening
 
 write_slurm_conf() {  # CTLD_PORT
   local port=$1 hw
-  # Node topology from `slurmd -C`; RealMemory must not exceed what slurmd detects, so take 90% (infra.md §5.5.4).
+  # Node topology from `slurmd -C`; RealMemory must not exceed what slurmd detects, so take 90%.
   hw=$(slurmd -C | head -1 | cut -d' ' -f2- |
        awk '{for(i=1;i<=NF;i++){split($i,a,"="); if(a[1]=="RealMemory")$i="RealMemory=" int(a[2]*0.9)}; print}')
   cat > "$S/etc/slurm.conf" <<CONF

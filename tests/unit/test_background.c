@@ -17,7 +17,8 @@ static void test_removal(void) {
   double flat[4] = {5, 1, 3, 0.5}, er[4] = {10, 2, 7, 4}, er_again[4] = {1, 1, 1, 1};
   card_background comps[3] = {{"flat", flat, 0.1, 0}, {"er", er, INFINITY, 1},
                               {"er_again", er_again, 0.2, 1}};
-  card c = {.name = "synthetic", .n_bins = 4, .n_bkg = 3, .bkg = comps};
+  double edges[5] = {1, 2, 3, 4, 5};
+  card c = {.name = "synthetic", .n_bins = 4, .n_bkg = 3, .bkg = comps, .edges = edges};
   double sm[4] = {3, 2.5, 7, 1};
   background b;
   dip_error err;
@@ -32,9 +33,26 @@ static void test_removal(void) {
   test_true(memcmp(b.counts + 8, er_again, sizeof er_again) == 0,
             "second SM-including component: left as published (SM removed once)");
   test_true(b.n_sm_clamped == 1, "one bin clamped (an exact zero is not a clamp)");
+  test_true(b.sm_removed == 13.5 && b.sm_shortfall == 0.5 && b.clamped_lo_keV == 2 &&
+                b.clamped_hi_keV == 3,
+            "13.5 SM events removed, 0.5 of them missing, in the 2-3 keV bin");
+  char line[512];
+  test_true(background_report(&b, &c, line, sizeof line) == DIP_SUCCESS &&
+                strstr(line, "1 bins (2-3 keV)") && strstr(line, "0.5 of the 13.5"),
+            "a 3.7% shortfall is reported with its numbers, not refused");
   test_true(b.sigma[0] == 0.1 && isinf(b.sigma[1]) && b.sigma[2] == 0.2, "pulls are the card's");
   background_free(&b);
   test_true(b.counts == NULL && b.sigma == NULL && b.n_bkg == 0, "background_free zeroes");
+  double sm_scaled[4] = {30, 25, 70, 10}; /* a card whose exposure grew tenfold, its background not */
+  test_true(background_init(&b, &c, sm_scaled, &err) == DIP_SUCCESS &&
+                background_report(&b, &c, line, sizeof line) == DIP_EINVAL &&
+                strstr(line, "4 bins (1-5 keV)"),
+            "a shortfall above 5% is refused, naming the bins");
+  background_free(&b);
+  test_true(background_init(&b, &c, (double[4]){0, 0, 0, 0}, &err) == DIP_SUCCESS &&
+                background_report(&b, &c, line, sizeof line) == DIP_SUCCESS && line[0] == '\0',
+            "nothing clamped: no report");
+  background_free(&b);
   background_free(&b);
 }
 

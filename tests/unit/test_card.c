@@ -1,6 +1,6 @@
 /*
  * test_card.c — experiment cards: the shipped cards' totals (against the sums of the reference
- * files quoted in PROVENANCE.md), interpolation and resolution, range selection, and a set of bad
+ * files named in the cards' provenance blocks), interpolation and resolution, range selection, and a set of bad
  * cards that must each fail with a message naming the problem at the right FILE:LINE:COL.
  *
  * Paths are relative to $DIPSCAN_ROOT (set by tests/run.sh; default: the current directory).
@@ -49,13 +49,30 @@ static void check_shipped(const char *name, size_t n_bins, double observed, doub
 }
 
 static void test_shipped_cards(void) {
-  /* XENONnT: 433 events, B0 x 1.16 t yr = 426.5 (PROVENANCE §1). */
+  /* XENONnT: 433 events, B0 x 1.16 t yr = 426.5 (docs/physics.md §5.4). */
   check_shipped("xenonnt_sr0", 29, 433, 0, 426.5, 0.2, 300, 0);
-  /* PandaX-4T Run1: digitised counts rounded (1431; unrounded 1429.8), background 1438.3 (§2). */
+  /* PandaX-4T Run1: digitised counts rounded (1431; unrounded 1429.8), background 1438.3. */
   check_shipped("pandax4t_run1", 29, 1430, 2.0, 1438.3, 0.5, 72.6, 1);
-  /* LZ (§8): 471 / 463.3 and 1787 / 1765.6 in 1-20 keV. */
+  /* LZ: 471 / 463.3 and 1787 / 1765.6 in 1-20 keV. */
   check_shipped("lz_ws2022", 19, 471, 0, 463.3, 0.2, 38.1, 0);
   check_shipped("lz_ws2024", 19, 1787, 0, 1765.6, 0.5, 151, 1);
+  /* Sites (docs/physics.md §3.4): LNGS 42.45 N, CJPL 28.15 N, SURF 44.35 N. */
+  static const struct {
+    const char *card, *site;
+    double lat;
+  } sites[] = {{"xenonnt_sr0", "LNGS", 42.45}, {"pandax4t_run1", "CJPL", 28.15},
+               {"lz_ws2022", "SURF", 44.35}, {"lz_ws2024", "SURF", 44.35}};
+  for (size_t i = 0; i < sizeof sites / sizeof *sites; i++) {
+    card c;
+    dip_error err;
+    int ok = card_load(&c, sites[i].card, data_dir, &err) == DIP_SUCCESS;
+    char name[96];
+    snprintf(name, sizeof name, "%s sits at %s, latitude %.2f", sites[i].card, sites[i].site, sites[i].lat);
+    test_true(ok && c.site_name && !strcmp(c.site_name, sites[i].site) && c.site_latitude_deg == sites[i].lat,
+              name);
+    if (ok)
+      card_free(&c);
+  }
 }
 
 static void test_xenonnt_details(void) {
@@ -72,7 +89,8 @@ static void test_xenonnt_details(void) {
   test_abs(card_efficiency(&c, 29.877), 0.8151, 5e-4, "XENONnT efficiency at the table end");
   test_true(card_efficiency(&c, 35.0) == card_efficiency(&c, 29.877),
             "efficiency constant beyond the table end");
-  test_true(c.bkg[0].sigma_rel == INFINITY, "XENONnT background normalisation is free");
+  test_true(c.bkg[0].sigma_rel == 0.08,
+            "XENONnT documents an 8% background width (used with background: card)");
   test_true(c.edges[0] == 1.0 && c.edges[29] == 30.0, "XENONnT edges 1..30 keV");
   /* Range selection: drop the top bins, keep totals consistent. */
   double first_bkg = c.bkg[0].counts[0], obs_before = c.observed[3];
@@ -98,6 +116,7 @@ static void test_fixture(void) {
     return;
   test_true(c.n_bkg == 2 && isinf(c.bkg[1].sigma_rel) && c.bkg[0].sigma_rel == 0.1,
             "two background components, one free");
+  test_true(!c.site_name && isnan(c.site_latitude_deg), "no site: name NULL, latitude NAN");
   test_true(c.bkg[1].includes_sm && !c.bkg[0].includes_sm, "includes_sm flags");
   test_true(c.sm_quoted_window[0] == 1.0 && c.sm_quoted_window[1] == 60.0 &&
                 isnan(c.sm_quoted_sigma),
@@ -141,6 +160,7 @@ static const bad_case BAD[] = {
     {"range_not_edge", 10, 12, "must run between two bin edges"},
     {"digitised_not_bool", 25, 81, "'digitised' expects true or false"},
     {"no_backgrounds", 15, 14, "'backgrounds' needs at least one component"},
+    {"bad_latitude", 7, 37, "'latitude_deg' must lie strictly between -90 and 90"},
 };
 
 static void test_bad_cards(void) {

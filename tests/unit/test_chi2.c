@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "stats/chi2.h"
+#include "stats/dataset.h"
 #include "stats/limit.h"
 #include "chi2_toy.h"
 #include "test.h"
@@ -26,9 +27,11 @@ static void test_asimov_zero(void) {
   chi2_workspace *ws;
   dip_error err;
   test_true(chi2_workspace_alloc(&ws, &pb, &err) == DIP_SUCCESS, "alloc");
-  test_true(chi2_expected(ws, 0, 0.0, NULL, t.observed, &err) == DIP_SUCCESS &&
+  dataset_spec asimov = {.kind = DATA_ASIMOV};
+  dataset_card card = {t.n_bins, t.n_src, t.n_bkg, t.observed, t.sm, t.bkg};
+  test_true(dataset_fill(&asimov, &card, 1, t.observed, &err) == DIP_SUCCESS &&
                 chi2_set_data(ws, t.observed, &err) == DIP_SUCCESS,
-            "asimov data");
+            "asimov data (stats/dataset)");
   test_true(chi2_fixed(ws, 0.0, NULL) == 0.0, "asimov: unprofiled chi2 == 0 exactly");
   double chi2 = -1.0;
   test_true(chi2_profile(ws, 0.0, &chi2, &err) == DIP_SUCCESS && chi2 == 0.0,

@@ -70,13 +70,13 @@ static void test_asimov_is_the_model(void) {
 }
 
 static void test_names(void) {
-  data_mode d = DATA_OBSERVED;
+  int d = DATA_OBSERVED;
   dip_error err;
-  test_true(data_mode_from_name("asimov", &d, &err) == DIP_SUCCESS && d == DATA_ASIMOV &&
+  test_true(dip_names_find(&data_mode_names, "asimov", &d, &err) == DIP_SUCCESS && d == DATA_ASIMOV &&
                 !strcmp(data_mode_name(DATA_OBSERVED), "observed") &&
                 !strcmp(data_mode_name((data_mode)9), "?"),
             "data kinds: names round-trip");
-  test_true(data_mode_from_name("toys", &d, &err) == DIP_EINVAL &&
+  test_true(dip_names_find(&data_mode_names, "toys", &d, &err) == DIP_EINVAL &&
                 strstr(err.msg, "allowed: observed, asimov") != NULL,
             "unknown data kind refused, the message lists the allowed names");
 }

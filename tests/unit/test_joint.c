@@ -8,7 +8,7 @@
  *    shared, and the background normalisations are free (no pull), so by symmetry both halves
  *    profile to the same beta and the joint chi^2 of the two halves equals the chi^2 of the full
  *    card at every mu.  (With a finite background sigma each half would need sigma sqrt(2): two
- *    pulls (beta/sigma)^2 replace one.)  Checked for Asimov data — the brief's 1e-6 — and, because
+ *    pulls (beta/sigma)^2 replace one.)  Checked for Asimov data to 1e-6 and, because
  *    the identity does not need Asimov data, for the observed counts too.
  * 2. Adding data never weakens an Asimov limit.  With Asimov data every chi^2 is 0 at mu = 0, and
  *    for each mu the joint chi^2 is a sum of non-negative deviances over experiments plus one
@@ -55,6 +55,8 @@ static int write_scaled_card(const card *c, const char *path, const char *name, 
   if (!f)
     return -1;
   fprintf(f, "name: %s\ncitation: \"scaled copy of %s\"\ntarget: xenon\n", name, c->name);
+  if (c->site_name) /* the same laboratory: the same day-night average */
+    fprintf(f, "site: {name: %s, latitude_deg: %.17g}\n", c->site_name, c->site_latitude_deg);
   fprintf(f, "exposure:\n  t_yr: %.17g\n", scale * c->exposure_t_yr);
   write_provenance(f, "  ");
   fprintf(f, "bins:\n");

@@ -18,8 +18,10 @@ static void test_thresholds(void) {
            "95% 1 dof two-sided = 1.96^2");
   test_true(isnan(limit_threshold(1.0, 1, THRESHOLD_TWO_SIDED)) &&
                 isnan(limit_threshold(0.9, 0, THRESHOLD_TWO_SIDED)) &&
-                isnan(limit_threshold(0.9, 2, THRESHOLD_ONE_SIDED)),
+                isnan(limit_threshold(0.4, 1, THRESHOLD_ONE_SIDED)),
             "invalid threshold arguments give NAN");
+  test_true(limit_threshold(0.9, 2, THRESHOLD_ONE_SIDED) == limit_threshold(0.9, 2, THRESHOLD_TWO_SIDED),
+            "2 dof: one chi^2_2 convention whatever the 1-dof threshold (4.605 at 90%)");
   threshold_kind k;
   dip_error err;
   test_true(threshold_from_name("one-sided", &k, &err) == DIP_SUCCESS && k == THRESHOLD_ONE_SIDED &&

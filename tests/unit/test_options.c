@@ -16,7 +16,8 @@
 static int same_options(const analysis_options *a, const analysis_options *b) {
   return a->electrons == b->electrons && a->split == b->split && a->metallicity == b->metallicity &&
          a->source_mask == b->source_mask && a->data == b->data && a->cl == b->cl &&
-         a->threshold == b->threshold;
+         a->threshold == b->threshold && a->day_night == b->day_night &&
+         a->background == b->background;
 }
 
 static void test_setter(void) {
@@ -36,7 +37,16 @@ static void test_setter(void) {
   test_true(analysis_option_set(&o, "threshold", "one-sided", &err) == DIP_SUCCESS &&
                 o.threshold == THRESHOLD_ONE_SIDED, "threshold: one-sided");
   test_true(analysis_option_set(&o, "cl", "0.95", &err) == DIP_SUCCESS && o.cl == 0.95, "cl: 0.95");
+  test_true(o.day_night == 1, "day_night is on by default (docs/physics.md §3.4)");
+  test_true(analysis_option_set(&o, "day_night", "off", &err) == DIP_SUCCESS && o.day_night == 0,
+            "day_night: off");
+  test_true(o.background == BACKGROUND_FREE, "background is free by default (docs/physics.md §6.1)");
+  test_true(analysis_option_set(&o, "background", "card", &err) == DIP_SUCCESS &&
+                o.background == BACKGROUND_CARD, "background: card");
   analysis_options before = o;
+  test_true(analysis_option_set(&o, "day_night", "yes", &err) == DIP_EINVAL &&
+                strstr(err.msg, "allowed: off, on") != NULL,
+            "day_night accepts only on and off");
   test_true(analysis_option_set(&o, "split", "partial", &err) == DIP_EINVAL &&
                 strstr(err.msg, "allowed: simple, full") != NULL,
             "a bad word is refused with the allowed values");
@@ -52,7 +62,8 @@ static void test_setter(void) {
 /* The YAML sections go through the same setter: same words, same options. */
 static void test_yaml_agrees(void) {
   static const char text[] =
-      "physics: {electrons: stepping, split: full, solar_model: b16-agss09met, sources: [pp, 7Be]}\n"
+      "physics: {electrons: stepping, split: full, solar_model: b16-agss09met, sources: [pp, 7Be],\n"
+      "          day_night: off, background: card}\n"
       "statistics: {data: asimov, cl: 0.95, threshold: one-sided}\n";
   analysis_options from_yaml, from_words;
   config_model model;
@@ -64,7 +75,8 @@ static void test_yaml_agrees(void) {
   analysis_options_default(&from_words);
   const char *words[][2] = {{"electrons", "stepping"}, {"split", "full"},
                             {"solar_model", "b16-agss09met"}, {"sources", "pp,7Be"},
-                            {"data", "asimov"}, {"cl", "0.95"}, {"threshold", "one-sided"}};
+                            {"data", "asimov"}, {"cl", "0.95"}, {"threshold", "one-sided"},
+                            {"day_night", "off"}, {"background", "card"}};
   for (size_t i = 0; i < sizeof words / sizeof *words; i++)
     analysis_option_set(&from_words, words[i][0], words[i][1], &err);
   test_true(st == DIP_SUCCESS && same_options(&from_yaml, &from_words),

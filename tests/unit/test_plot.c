@@ -21,6 +21,9 @@ static void fake_physics(plot_physics *ph) {
   ph->n_reach = ph->n_sources = 1;
   ph->reach[0] = (plot_mark){"pp", 0.03};
   ph->source[0] = (plot_mark){"pp", 0.42};
+  ph->n_entries = 2;
+  snprintf(ph->entry_label[0], PLOT_LABEL_LEN, "Detector A");
+  snprintf(ph->entry_label[1], PLOT_LABEL_LEN, "Detector A + Detector B");
   ph->n_T = 20;
   ph->n_curves = 2;
   ph->m4[1] = 0.1;
@@ -98,10 +101,22 @@ static void test_figures(const char *dir) {
   snprintf(gp, sizeof gp, "%s/exclusion.gp", dir);
   test_true(file_contains(gp, "reach at T = 12 keV") && file_contains(gp, "3.000000e-02, graph 0"),
             "exclusion: the reach mark and recoil it was given are drawn");
+  test_true(file_contains(gp, "title 'Detector A + Detector B'") &&
+                file_contains(gp, "index 1 using 1:2:(") && !file_contains(gp, "index 0 using 1:2:("),
+            "exclusion: legends from the given labels; the last entry's excluded region shaded");
+  char cmd[700];
+  snprintf(cmd, sizeof cmd, "cd / && rm -f '%s/exclusion.png' && gnuplot '%s' >/dev/null 2>&1", dir, gp);
+  char png[560];
+  snprintf(png, sizeof png, "%s/exclusion.png", dir);
+  test_true(system(cmd) == 0 && has_magic(png, "\x89PNG\r\n\x1a\n", 8),
+            "exclusion.gp reruns from another folder and redraws its PNG there");
   const double want[1] = {0.0105};
-  rc = plot_profiles(&c, &r, want, 1, dir, &err);
+  rc = plot_profiles(&c, &r, &ph, want, 1, dir, &err);
   test_true(rc == DIP_SUCCESS, rc ? err.msg : "profile plot: gnuplot exit 0");
   check_figure(dir, "profile_m4_0.01"); /* nearest grid m4 to 0.0105 */
+  snprintf(gp, sizeof gp, "%s/profile_m4_0.01.gp", dir);
+  test_true(file_contains(gp, "with points pt 7") && file_contains(gp, "lc rgb '#d62728' title 'Detector A + Detector B'"),
+            "profiles: limits marked, the entry's colour is the one of the exclusion plot");
   rc = plot_kinematics(&ph, dir, &err);
   test_true(rc == DIP_SUCCESS, rc ? err.msg : "kinematics plot: gnuplot exit 0");
   check_figure(dir, "kinematics");

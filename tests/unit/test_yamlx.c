@@ -42,9 +42,9 @@ static void test_values(void) {
   const yamlx_node *nested = yamlx_get(doc.root, "nested");
   status = yamlx_req_string(&doc, doc.root, "name", &name, &err) ||
            yamlx_req_double(&doc, doc.root, "exposure", &exposure, &err) ||
-           yamlx_req_double_array(&doc, doc.root, "bins", &bins, &n, &err) ||
+           yamlx_to_double_array(&doc, yamlx_get(doc.root, "bins"), "bins", &bins, &n, &err) ||
            yamlx_opt_bool(&doc, doc.root, "flag", &flag, &err) ||
-           yamlx_req_long(&doc, nested, "count", &count, &err) ||
+           yamlx_opt_long(&doc, nested, "count", &count, &err) ||
            yamlx_to_enum(&doc, yamlx_get(nested, "word"), "word", words, 2, &which, &err);
   test_true(status == DIP_SUCCESS, "typed getters succeed");
   test_true(name && !strcmp(name, "demo"), "string value");
@@ -80,7 +80,7 @@ static void test_conversion_errors(void) {
   test_true(yamlx_req_double(&doc, doc.root, "c", &v, &err) == DIP_EINVAL, "overflow rejected");
   test_true(yamlx_req_double(&doc, doc.root, "d", &v, &err) == DIP_EINVAL,
             "quoted number rejected");
-  test_true(yamlx_req_double_array(&doc, doc.root, "e", &arr, &n, &err) == DIP_EINVAL &&
+  test_true(yamlx_to_double_array(&doc, yamlx_get(doc.root, "e"), "e", &arr, &n, &err) == DIP_EINVAL &&
                 strstr(err.msg, "e[1]"),
             "bad array item named");
   test_true(yamlx_opt_bool(&doc, doc.root, "f", &flag, &err) == DIP_EINVAL, "bad bool");
@@ -91,7 +91,7 @@ static void test_conversion_errors(void) {
   test_true(yamlx_req_double(&doc, doc.root, "zz", &v, &err) == DIP_EINVAL &&
                 strstr(err.msg, "missing required key 'zz'"),
             "missing key");
-  test_true(yamlx_req_double_array(&doc, doc.root, "a", &arr, &n, &err) == DIP_EINVAL &&
+  test_true(yamlx_to_double_array(&doc, yamlx_get(doc.root, "a"), "a", &arr, &n, &err) == DIP_EINVAL &&
                 strstr(err.msg, "expects a sequence, found a scalar"),
             "wrong kind");
   yamlx_free(&doc);
