@@ -8,7 +8,7 @@ SUITE=unit-status
 . "$(dirname "$0")/scan_lib.sh"
 [ -d "$DIPSCAN_ROOT/data/experiments" ] || { skip "unit status" "no data/experiments"; exit 0; }
 CARDS=$DIPSCAN_ROOT/tests/data/cards
-FAILING_M4=0.15972074840735198   # onebin_1_30, tau: the best-fit root search fails here
+FAILING_M4=0.002228917931216377   # onebin_1_30, universal: the best-fit root search fails here
 py() { /usr/bin/python3 -c "import h5py, numpy as np; f = h5py.File('$1', 'r'); $2" 2>/dev/null; }
 config() {  # card m4-spec output
   printf 'experiments: [%s]\nflavors: [universal, e, mu, tau]\nm4: %s\nmu: {from: 1.0e-12, to: 1.0e-8, points: 100, spacing: log}\noutput: %s\n' \
@@ -21,17 +21,17 @@ mpirun -np 2 "$DIPSCAN_BIN" scan "$W/onebin_1_30.yaml" >"$W/flat.log" 2>&1; rc=$
 check "one bin 1-30 keV: the scan completes (exit 0)" "[ $rc -eq 0 ] && grep -q 'complete:' '$W/flat.log'" \
   "rc $rc: $(grep error "$W/flat.log" | head -2)"
 st=$(py "$W/flat.h5" "print(' '.join(map(str, f['units/status'][0].ravel())))")
-check "status per unit: no sensitivity (flat chi^2, or no signal at 19.9 MeV) but failed (limit search) at tau/$FAILING_M4" \
-  "[ '$st' = '2 2 2 2 2 2 2 2 2 2 4 2' ]" "got $st"
+check "status per unit: no sensitivity (flat chi^2, or no signal at 19.9 MeV) but failed (limit search) at universal/$FAILING_M4" \
+  "[ '$st' = '2 4 2 2 2 2 2 2 2 2 2 2' ]" "got $st"
 check "the failed unit's limits are NaN, its chi2 row is kept and flat; no-sensitivity limits are +inf" \
-  "py '$W/flat.h5' \"l = f['limits/mu_1dof'][0]; c = f['chi2'][0]; assert np.isnan(l[3, 1]) and np.isfinite(c[3, 1]).all() and np.ptp(c[3, 1]) < 1e-6 and np.isinf(np.delete(l.ravel(), 10)).all()\""
+  "py '$W/flat.h5' \"l = f['limits/mu_1dof'][0]; c = f['chi2'][0]; assert np.isnan(l[0, 1]) and np.isfinite(c[0, 1]).all() and np.ptp(c[0, 1]) < 1e-6 and np.isinf(np.delete(l.ravel(), 1)).all()\""
 check "the status dataset is documented (long_name lists the codes)" \
   "py '$W/flat.h5' \"assert b'2 no sensitivity' in f['units/status'].attrs['long_name']\""
 "$DIPSCAN_BIN" limits "$W/flat.h5" --csv "$W/flat.csv" >"$W/limits.log" 2>&1; rc=$?
 check "dipscan limits reports the failed unit and the no-sensitivity units" \
-  "[ $rc -eq 0 ] && grep -q '1 units failed: limit search (see /units/status): onebin_1_30/tau/m4=0.159721' '$W/limits.log' && grep -q '11 units no sensitivity (limit +inf)' '$W/limits.log'" \
+  "[ $rc -eq 0 ] && grep -q '1 units failed: limit search (see /units/status): onebin_1_30/universal/m4=0.00222892' '$W/limits.log' && grep -q '11 units no sensitivity (limit +inf)' '$W/limits.log'" \
   "rc $rc: $(cat "$W/limits.log")"
-"$DIPSCAN_BIN" limit --experiment "$CARDS/onebin_1_30.yaml" --coupling tau --m4 "0.001,$FAILING_M4,19.9" \
+"$DIPSCAN_BIN" limit --experiment "$CARDS/onebin_1_30.yaml" --coupling universal --m4 "0.001,$FAILING_M4,19.9" \
   >"$W/limit.out" 2>"$W/limit.err"; rc=$?
 check "dipscan limit goes on (exit 0) and names the failure with its reason" \
   "[ $rc -eq 0 ] && grep -q 'failed: limit search: limit: best fit: root finder failed' '$W/limit.err' && [ \$(wc -l <'$W/limit.out') = 4 ]" \
