@@ -256,7 +256,8 @@ static int entry_build(analysis *an, entry *e, const size_t *idx, size_t n, dip_
                                   .sm = cm->sm, .sig = e->sig + i * an->n_src * max_bins};
     e->data_cards[i] = (dataset_card){.n_bins = cm->c.n_bins, .n_src = an->n_src,
                                       .n_bkg = cm->bkg.n_bkg, .observed = cm->c.observed,
-                                      .sm = cm->sm, .bkg = cm->bkg.counts};
+                                      .sm = cm->sm, .bkg = cm->bkg.counts,
+                                      .src_sigma = an->src_sigma, .bkg_sigma = cm->bkg.sigma};
   }
   e->problem = (chi2_problem){.n_src = an->n_src, .src_sigma = an->src_sigma, .n_exp = n,
                               .exp = e->exp};
