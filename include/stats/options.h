@@ -16,8 +16,9 @@
 #include "stats/analysis.h"
 
 /* The one way an option is set, from a scan YAML section or a command-line flag alike: key is
- * electrons, split, solar_model, data, threshold (a name from the owning module's registry),
- * sources ("all" or a comma-separated list of source names) or cl (a number in (0, 1)).
+ * electrons, split, solar_model, data, threshold, expected (a name from the owning module's
+ * registry), sources ("all" or a comma-separated list of source names), cl or power_threshold (a
+ * number in (0, 1)), toys (a whole number in [1, 1e8]) or seed (a whole number in [0, 2^64)).
  * DIP_EINVAL with the allowed values otherwise; *opt is unchanged on failure. */
 int analysis_option_set(analysis_options *opt, const char *key, const char *value,
                         dip_error *err);
