@@ -108,11 +108,15 @@ int analysis_eval_unit(analysis *an, size_t entry, dip_coupling coupling, double
 
 /* Expected sensitivity of a unit (after analysis_eval_unit of the same unit gave `observed`): the
  * band of the options' kind (EXPECTED_NONE: nothing to do, *b untouched), the PCL and Z of the
- * observed fit.  unit keys the toys (the scan's unit index).  The entry's workspace is left bound
- * to the last dataset fitted.  Toys' q0 need n_toys doubles of scratch, allocated here. */
+ * observed fit.  The toys are keyed by (options.seed, the unit's key, toy index), the unit's key
+ * being analysis_unit_key(entry, coupling, m4): the same unit gets the same toys in any scan
+ * layout, on any rank, in any order.  The entry's workspace is left bound to the last dataset
+ * fitted. */
 int analysis_expected(analysis *an, size_t entry, dip_coupling coupling, double m4_MeV,
-                      uint64_t unit, const unit_summary *observed, bands_result *b,
-                      dip_error *err);
+                      const unit_summary *observed, bands_result *b, dip_error *err);
+
+/* The toys' unit key: splitmix64-style mix of the entry index, the coupling and the bits of m4. */
+uint64_t analysis_unit_key(size_t entry, dip_coupling coupling, double m4_MeV);
 
 /* 2-dof helper: the first mu > mu_from where the profiled chi^2 of the unit equals
  * chi2_ref + threshold (chi2_ref = the global minimum of the (m4, mu) plane). */

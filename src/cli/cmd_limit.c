@@ -11,8 +11,8 @@
  * local significance (stats/bands.h):
  * ...,expected_m2_muB,expected_m1_muB,expected_median_muB,expected_p1_muB,expected_p2_muB,
  * mu_limit_pcl_muB,z_local.  With toys, every row's MC errors of the edges and the empirical local
- * p-value go to stderr.  The toys of row (entry e, coupling k, m4 i) are keyed by the unit index
- * (e * n_couplings + k) * n_m4 + i, the scan's order for the same axes.
+ * p-value go to stderr.  The toys of a row are keyed by (--seed, entry index, coupling, m4)
+ * (analysis_unit_key), as in a scan with the same entries.
  */
 #include <math.h>
 #include <stdio.h>
@@ -223,9 +223,7 @@ static int row_1dof(analysis *an, const limit_plan *p, int e, int k, int i, unit
   print_row(an, p, e, c, p->m4[i], s->mu_limit, s);
   if (p->opt.expected != EXPECTED_NONE) {
     bands_result b;
-    uint64_t unit = ((uint64_t)e * (uint64_t)p->n_couplings + (uint64_t)k) * (uint64_t)p->n_m4 +
-                    (uint64_t)i;
-    DIP_TRY(analysis_expected(an, (size_t)e, c, p->m4[i], unit, s, &b, err));
+    DIP_TRY(analysis_expected(an, (size_t)e, c, p->m4[i], s, &b, err));
     print_bands(an, e, c, p->m4[i], &b);
   }
   printf("\n");

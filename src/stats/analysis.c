@@ -527,9 +527,15 @@ static int toys_band(analysis *an, entry *e, uint64_t unit, bands_result *b, dou
   return status;
 }
 
+uint64_t analysis_unit_key(size_t entry_index, dip_coupling coupling, double m4_MeV) {
+  uint64_t bits;
+  memcpy(&bits, &m4_MeV, sizeof bits);
+  return (((uint64_t)entry_index * N_COUPLINGS + (uint64_t)coupling) * 0x9e3779b97f4a7c15ULL) ^
+         bits;
+}
+
 int analysis_expected(analysis *an, size_t entry_index, dip_coupling coupling, double m4_MeV,
-                      uint64_t unit, const unit_summary *observed, bands_result *b,
-                      dip_error *err) {
+                      const unit_summary *observed, bands_result *b, dip_error *err) {
   if (an->opt.expected == EXPECTED_NONE)
     return DIP_SUCCESS;
   if (entry_index >= an->n_entries)
@@ -539,7 +545,7 @@ int analysis_expected(analysis *an, size_t entry_index, dip_coupling coupling, d
   DIP_TRY(entry_set_signal(an, e, coupling, m4_MeV, &total, err));
   int status;
   if (an->opt.expected == EXPECTED_TOYS) {
-    status = toys_band(an, e, unit, b, &q0, err);
+    status = toys_band(an, e, analysis_unit_key(entry_index, coupling, m4_MeV), b, &q0, err);
   } else {
     dataset_spec asimov = {.kind = DATA_ASIMOV};
     limit_result lim;
