@@ -4,7 +4,9 @@
  *
  *   physics:    electrons (free | stepping), split (simple | full), solar_model (b16-gs98 |
  *               b16-agss09met), sources (all | list of pp, pep, hep, 7Be, 8B, 13N, 15O, 17F)
- *   statistics: data (observed | asimov), cl (0 < cl < 1), threshold (two-sided | one-sided)
+ *   statistics: data (observed | asimov), cl (0 < cl < 1), threshold (two-sided | one-sided),
+ *               expected (none | asimov | toys; default asimov), toys (default 1000), seed
+ *               (default 1), power_threshold (0 < p < 1; default 0.32) — stats/bands.h
  *
  * options_config_model() wires these into the engine's configuration reader (engine/config.h):
  * the engine reads everything else and appends the lines rendered here to the canonical text.

@@ -137,9 +137,9 @@ static int read_key(analysis_options *opt, const yamlx_doc *doc, const yamlx_nod
     return DIP_SUCCESS;
   char what[64], value[256] = "";
   snprintf(what, sizeof what, "%s.%s", section_name, key);
-  if (!strcmp(key, "cl")) {
-    double cl;
-    DIP_TRY(yamlx_to_double(doc, v, key, &cl, err)); /* typed: "'cl' expects a finite number" */
+  if (!strcmp(key, "cl") || !strcmp(key, "power_threshold")) {
+    double x; /* typed: "'cl' expects a finite number" */
+    DIP_TRY(yamlx_to_double(doc, v, key, &x, err));
   }
   if (!strcmp(key, "sources") && v->kind == YAMLX_SEQUENCE) {
     for (size_t i = 0; i < v->n; i++) {
@@ -164,7 +164,8 @@ static int read_key(analysis_options *opt, const yamlx_doc *doc, const yamlx_nod
 }
 
 static const char *const physics_keys[] = {"electrons", "split", "solar_model", "sources"};
-static const char *const statistics_keys[] = {"data", "cl", "threshold"};
+static const char *const statistics_keys[] = {"data",     "cl",   "threshold",      "expected",
+                                              "toys",     "seed", "power_threshold"};
 
 static int read_keys(analysis_options *opt, const yamlx_doc *doc, const yamlx_node *node,
                      const char *section, const char *const *keys, size_t n, dip_error *err) {
@@ -178,7 +179,7 @@ static int read_section(void *options, const yamlx_doc *doc, const char *section
                         const yamlx_node *node, dip_error *err) {
   if (!strcmp(section, "physics"))
     return read_keys(options, doc, node, section, physics_keys, 4, err);
-  return read_keys(options, doc, node, section, statistics_keys, 3, err);
+  return read_keys(options, doc, node, section, statistics_keys, 7, err);
 }
 
 static void render_sources(config_text *out, unsigned mask) {
@@ -205,6 +206,12 @@ static void render(const void *options, config_text *out) {
   config_text_printf(out, "statistics.data: %s\nstatistics.cl: ", data_mode_name(opt->data));
   config_text_double(out, opt->cl);
   config_text_printf(out, "\nstatistics.threshold: %s\n", threshold_name(opt->threshold));
+  config_text_printf(out, "statistics.expected: %s\nstatistics.toys: %ld\nstatistics.seed: %llu\n"
+                          "statistics.power_threshold: ",
+                     expected_mode_name(opt->expected), opt->n_toys,
+                     (unsigned long long)opt->seed);
+  config_text_double(out, opt->power_threshold);
+  config_text_printf(out, "\n");
 }
 
 static const char *model_coupling_name(size_t c) { return coupling_name((dip_coupling)c); }
