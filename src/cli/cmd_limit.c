@@ -209,7 +209,7 @@ static void print_bands(const analysis *an, int e, dip_coupling c, double m4,
   printf(",%.6e,%.4f", b->mu_pcl, b->z_local);
   if (b->n_toys == 0)
     return;
-  fprintf(stderr, "dipscan limit: %s/%s m4 = %g MeV: %zu toys; MC errors of the edges", 
+  fprintf(stderr, "dipscan limit: %s/%s m4 = %g MeV: %zu toys; MC errors of the edges",
           analysis_entry_name(an, (size_t)e), coupling_name(c), m4, b->n_toys);
   for (int i = 0; i < BANDS_N_EDGES; i++)
     fprintf(stderr, " %.2e", b->edge_err[i]);
