@@ -4,7 +4,8 @@
 # 2 and 3 ranks and after kill -9 + resume (the toys are keyed by (seed, entry, coupling, m4),
 # never by rank or order); the cube records the seed; PCL >= the observed limit everywhere and
 # equals it wherever the observed limit is above the power edge; `dipscan limits` appends the
-# expected columns and draws one Brazil-band figure per entry.
+# expected columns and draws one Brazil-band figure per entry.  With expected: none the fields are
+# NaN, the observed results are those of the toys scan bitwise, and the CSV keeps its old header.
 SUITE=expected-scan
 . "$(dirname "$0")/scan_lib.sh"
 cfg=$W/toys.yaml
@@ -64,3 +65,17 @@ check "dipscan limits: the expected columns on the CSV header" \
   "[ $rc -eq 0 ] && head -1 '$W/l.csv' | grep -q ',mu_limit_muB,expected_m2_muB,expected_m1_muB,expected_median_muB,expected_p1_muB,expected_p2_muB,mu_limit_pcl_muB,z_local$'" "$(tail -2 "$W/l.log")"
 check "one Brazil-band figure per entry (3 entries)" \
   "[ \$(ls '$W/plots'/brazil_*.png 2>/dev/null | wc -l) = 3 ] && [ -s '$W/plots/brazil_xenonnt_sr0+pandax4t_run1.pdf' ]"
+sed 's/^statistics: {/statistics: {expected: none, /' "$SMALL" >"$W/none.yaml"
+mpirun -np 2 "$DIPSCAN_BIN" scan "$W/none.yaml" --output "$W/none.h5" >"$W/none.log" 2>&1
+"$DIPSCAN_BIN" limits "$W/none.h5" --csv "$W/none.csv" --plot "$W/none_plots" >/dev/null 2>&1; rc=$?
+/usr/bin/python3 - "$W/none.h5" "$W/r2.h5" >"$W/none.txt" 2>&1 <<'PY'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+nan = all(np.isnan(a[d][()]).all() for d in ("expected/mu_band", "limits/mu_pcl", "limits/z_local"))
+same = all(np.array_equal(a[d][()], b[d][()], equal_nan=True) for d in ("chi2", "limits/mu_1dof", "limits/mu_best", "units/nuisances_best"))
+print("nan", nan, "same", same)
+PY
+check "expected: none — the expected fields NaN; chi2, limits, nuisances bitwise those of the toys scan" \
+  "grep -q 'nan True same True' '$W/none.txt'" "$(cat "$W/none.txt")"
+check "expected: none — the CSV keeps the 7 old columns and no Brazil figure is drawn" \
+  "[ $rc -eq 0 ] && [ \"\$(head -1 '$W/none.csv')\" = experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB ] && ! ls '$W/none_plots'/brazil* >/dev/null 2>&1"
