@@ -18,7 +18,8 @@
  *           Phi^-1(1 - alpha) = sqrt(t*) — and s_N = sigma (N + sqrt(N^2 + t*)) for N < 0, the
  *           boundary's version (always > 0).  The median is s_A itself, bitwise.
  *   toys    N background-only toys (dataset.h), each fitted like the data; the quantiles of their
- *           limits (GSL's interpolated sample quantile), each with the half-width of the
+ *           limits (the interpolated sample quantile at (N - 1) p, as GSL's, +inf where it
+ *           touches a toy without sensitivity), each with the half-width of the
  *           distribution-free 68% interval of that quantile from the order statistics
  *           (ranks N p -/+ sqrt(N p (1 - p)), the binomial spread of the rank).
  * Power constraint (Cowan, Cranmer, Gross, Vitells, arXiv:1105.3166; Baxter et al., EPJC 81 (2021)

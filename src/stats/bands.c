@@ -8,7 +8,6 @@
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_sort.h>
-#include <gsl/gsl_statistics_double.h>
 #include <math.h>
 
 static const char *const expected_words[] = {"none", "asimov", "toys"};
@@ -41,16 +40,29 @@ void bands_asimov(double mu_asimov, double threshold, double power_threshold, ba
 }
 
 /* Half-width of the distribution-free 68% interval of the p-quantile of sorted[n]: the order
- * statistics at ranks n p -/+ sqrt(n p (1 - p)). */
+ * statistics at ranks n p -/+ sqrt(n p (1 - p)); +inf when the upper one is a toy without
+ * sensitivity, 0 when both are. */
 static double quantile_error(const double *sorted, size_t n, double p) {
   double centre = n * p, spread = sqrt(n * p * (1 - p));
   double lo = floor(centre - spread), hi = ceil(centre + spread);
   size_t i_lo = lo < 1 ? 0 : (size_t)lo - 1, i_hi = hi > n ? n - 1 : (size_t)hi - 1;
+  if (sorted[i_hi] == sorted[i_lo])
+    return 0;
   return 0.5 * (sorted[i_hi] - sorted[i_lo]);
 }
 
+/* The sample p-quantile of sorted[n], interpolated between order statistics as
+ * gsl_stats_quantile_from_sorted_data ((n - 1) p), but never 0 * inf: a quantile that touches a toy
+ * without sensitivity (+inf) is +inf unless it falls exactly on a finite order statistic. */
 static double quantile(const double *sorted, size_t n, double p) {
-  return gsl_stats_quantile_from_sorted_data(sorted, 1, n, p);
+  double h = (double)(n - 1) * p;
+  size_t i = (size_t)floor(h);
+  double d = h - (double)i;
+  if (i + 1 >= n || d == 0 || sorted[i + 1] == sorted[i])
+    return sorted[i];
+  if (isinf(sorted[i + 1]))
+    return INFINITY;
+  return (1 - d) * sorted[i] + d * sorted[i + 1];
 }
 
 int bands_toys(double *limits, size_t n, double power_threshold, bands_result *b,

@@ -21,6 +21,7 @@
  */
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_rng.h>
+#include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,25 @@ static void test_toy_quantiles(void) {
   test_true(ok && fabs(b.pcl_edge - 0.32) < 4 * sqrt(0.32 * 0.68 / n) && b.n_toys == n,
             "toys: the PCL edge is the pi_crit quantile");
   test_true(bands_toys(u, 0, 0.32, &b, &err) == DIP_EINVAL, "toys: none refused");
+  /* Against GSL's sample quantile on finite data, bitwise. */
+  int same_as_gsl = 1;
+  for (int i = 0; i < BANDS_N_EDGES; i++)
+    same_as_gsl &= b.edge[i] == gsl_stats_quantile_from_sorted_data(
+                                   u, 1, n, gsl_cdf_ugaussian_P(bands_sigma[i]));
+  bands_toys(u, n, 0.32, &b, &err);
+  test_true(same_as_gsl, "toys: quantiles = gsl_stats_quantile_from_sorted_data on finite limits");
+  /* Toys without sensitivity (+inf, e.g. beyond every kinematic endpoint): no NaN anywhere. */
+  double inf4[4] = {INFINITY, INFINITY, INFINITY, INFINITY}, half[4] = {1, 2, INFINITY, INFINITY};
+  bands_toys(inf4, 4, 0.32, &b, &err);
+  bands_observed(&b, INFINITY, 0, 10, 10, NULL);
+  int all_inf = isinf(b.pcl_edge) && isinf(b.mu_pcl);
+  for (int i = 0; i < BANDS_N_EDGES; i++)
+    all_inf &= isinf(b.edge[i]) && b.edge_err[i] == 0;
+  test_true(all_inf, "toys, all without sensitivity: inf edges and PCL, MC errors 0, no NaN");
+  bands_toys(half, 4, 0.32, &b, &err);
+  test_true(b.edge[0] > 1 && b.edge[0] < 2 && isinf(b.edge[2]) && isinf(b.edge[4]) &&
+                !isnan(b.edge_err[0]) && !isnan(b.edge_err[4]),
+            "toys, half without sensitivity: finite low edges, inf median and above, no NaN");
   gsl_rng_free(r);
   free(u);
 }
