@@ -58,9 +58,6 @@ typedef struct dataset_card {
   const double *bkg_sigma; /* [n_bkg] relative 1 sigma of beta_j (INFINITY: free) */
 } dataset_card;
 
-/* The 32-bit generator seed of toy (seed, unit, toy): splitmix64 chained over the three words,
- * folded (high ^ low).  Exposed so the seed a cube records can be checked against its toys. */
-uint32_t dataset_toy_seed(uint64_t seed, uint64_t unit, uint64_t toy);
 
 /* The dataset `spec` of the entry made of cards[0..n_cards) into counts: the cards' bins back to
  * back, cards[0]'s first (the chi2_set_data layout; caller-owned, sum of n_bins values).  All

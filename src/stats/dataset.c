@@ -31,7 +31,9 @@ static uint64_t splitmix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-uint32_t dataset_toy_seed(uint64_t seed, uint64_t unit, uint64_t toy) {
+/* The 32-bit generator seed of toy (seed, unit, toy): splitmix64 chained over the three words,
+ * folded (high ^ low) to what GSL's mt19937 keeps. */
+static uint32_t toy_seed(uint64_t seed, uint64_t unit, uint64_t toy) {
   uint64_t h = splitmix64(splitmix64(splitmix64(seed) ^ unit) ^ toy);
   return (uint32_t)(h ^ (h >> 32));
 }
@@ -73,7 +75,7 @@ static int toy_fill(const dataset_spec *spec, const dataset_card *cards, size_t 
   gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
   if (!r)
     return dip_error_set(err, DIP_ENOMEM, "dataset: out of memory for a toy generator");
-  gsl_rng_set(r, dataset_toy_seed(spec->seed, spec->unit, spec->toy));
+  gsl_rng_set(r, toy_seed(spec->seed, spec->unit, spec->toy));
   double alpha[64];
   for (size_t i = 0; i < n_src; i++)
     alpha[i] = draw_nuisance(r, cards[0].src_sigma[i]);
