@@ -26,8 +26,8 @@
  * 907): a value is excluded only where the test has power >= pi_crit against s = 0, i.e. the
  * limit is max(observed, the band's quantile at pi_crit).  Default pi_crit = 0.32 (Baxter et al.).
  * Local significance: q0 = chi^2(0) - chi^2(mu_best), Z = sqrt(q0) when mu_best > 0, else 0
- * (one-sided; asymptotically q0 ~ 1/2 delta(0) + 1/2 chi^2_1 under s = 0, CCGV §3.2), and with toys the
- * empirical p-value (1 + #{q0_toy >= q0}) / (1 + N).
+ * (one-sided; under s = 0 asymptotically q0 ~ 1/2 delta(0) + 1/2 chi^2_1, as CCGV derive it),
+ * and with toys the empirical p-value (1 + #{q0_toy >= q0}) / (1 + N).
  */
 #ifndef DIPSCAN_BANDS_H
 #define DIPSCAN_BANDS_H
