@@ -30,7 +30,12 @@
  * builds /limits_reduced.tmp, and then replaces /limits_reduced by it (delete + rename of links),
  * so a reader sees either the old group or the complete new one.  reduce_write_csv() writes the
  * header `experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB` and one row per finished unit and dof
- * (2-dof rows carry the upper edge; lower edges live in the cube); "inf" = no sensitivity.
+ * (2-dof rows carry the upper edge; lower edges live in the cube); "inf" = no sensitivity.  A
+ * cube scanned with an expected sensitivity (statistics.expected: asimov | toys) adds the columns
+ * expected_m2_muB,expected_m1_muB,expected_median_muB,expected_p1_muB,expected_p2_muB,
+ * mu_limit_pcl_muB,z_local to every 1-dof row (band and PCL "nan" when reduced at another threshold
+ * than the scan's; the PCL is max(the adopted limit, the scan's expected/mu_power_edge)); they are
+ * empty on 2-dof rows.
  */
 #ifndef DIPSCAN_REDUCE_H
 #define DIPSCAN_REDUCE_H
@@ -104,6 +109,10 @@ size_t reduce_unit(const reduce_cube *c, size_t e, size_t f, size_t m);
 /* Human-readable list of unfinished units and engine disagreements (nothing if all is well).
  * Returns the number of unfinished units. */
 size_t reduce_report_missing(const reduce_result *r, const reduce_cube *c, FILE *out);
+
+/* The cube's expected band [E][F][M][5] (stats/bands.h; mu_B at -2..+2 sigma), or NULL when the
+ * cube was scanned with statistics.expected: none, predates it, or was not read from a file. */
+const double *reduce_expected_band(const reduce_cube *c);
 
 /* dof_mask: bit 0 = 1-dof rows, bit 1 = 2-dof rows. */
 int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *path, int dof_mask,
