@@ -17,6 +17,10 @@
  *   profile_m4_X   Delta chi^2 (1-dof reference: the minimum over mu at that m4) vs mu at the grid m4
  *                  nearest to X, one panel per coupling, with the 1-dof threshold line and each
  *                  entry's limit marked where its curve crosses it.
+ *   brazil[_ENTRY] the observed 1-dof limit (solid) with the expected median (dashed) and the
+ *                  ±1σ (green) / ±2σ (yellow) bands of background-only experiments vs m4, one panel
+ *                  per coupling, one figure per entry (named brazil_ENTRY when the cube has several
+ *                  entries); only for cubes scanned with statistics.expected: asimov | toys.
  *   kinematics     E_min(T) [MeV] vs recoil T [keV] for several m4 and the massless case, with the
  *                  solar endpoints and the analysis window (the reference paper's Fig. 1).
  *
@@ -63,6 +67,10 @@ typedef struct plot_physics {
 
 int plot_exclusion(const reduce_cube *c, const reduce_result *r, const plot_physics *ph,
                    const char *dir, dip_error *err);
+
+/* The Brazil-band figures (nothing, DIP_SUCCESS, when the cube has no expected band). */
+int plot_brazil(const reduce_cube *c, const reduce_result *r, const plot_physics *ph,
+                const char *dir, dip_error *err);
 
 /* One figure per requested m4 (MeV); the nearest grid value is used and named in the title. */
 int plot_profiles(const reduce_cube *c, const reduce_result *r, const plot_physics *ph,

@@ -35,7 +35,12 @@
  * reduce_write_csv() writes CSV.tmp (flock-ed; a killed reducer's is reused) and renames it; the
  * CSV has the header `experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB` and one row per finished
  * unit and dof (2-dof rows carry the upper edge; lower edges live in the cube); "inf" = no
- * sensitivity.
+ * sensitivity.  A cube scanned with an expected sensitivity (statistics.expected: asimov | toys)
+ * adds the columns
+ * expected_m2_muB,expected_m1_muB,expected_median_muB,expected_p1_muB,expected_p2_muB,
+ * mu_limit_pcl_muB,z_local to every 1-dof row (band and PCL "nan" when reduced at another threshold
+ * than the scan's; the PCL is max(the adopted limit, the scan's expected/mu_power_edge)); they are
+ * empty on 2-dof rows.
  */
 #ifndef DIPSCAN_REDUCE_H
 #define DIPSCAN_REDUCE_H
@@ -114,6 +119,10 @@ size_t reduce_report_missing(const reduce_result *r, const reduce_cube *c, FILE 
 /* Finished units whose /units/status is not "ok" (no sensitivity, failed: how), counted per
  * status with the first few units listed.  Returns the number of failed units. */
 size_t reduce_report_status(const reduce_cube *c, FILE *out);
+
+/* The cube's expected band [E][F][M][5] (stats/bands.h; mu_B at -2..+2 sigma), or NULL when the
+ * cube was scanned with statistics.expected: none, predates it, or was not read from a file. */
+const double *reduce_expected_band(const reduce_cube *c);
 
 /* dof_mask: bit 0 = 1-dof rows, bit 1 = 2-dof rows. */
 int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *path, int dof_mask,

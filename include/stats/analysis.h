@@ -10,8 +10,11 @@
  * analysis_eval_unit computes the unit-coupling signal templates for m4 (cached: consecutive units
  * with the same m4 reuse the per-flavour spectra), asks the dataset provider (stats/dataset.h) for
  * the entry's counts of the configured kind (options.data), binds them to the fit, profiles the
- * chi^2 along the given mu axis with warm starts, and root-finds the 1-dof limit.  Nothing in it
- * depends on the number of ranks.
+ * chi^2 along the given mu axis with warm starts, and root-finds the 1-dof limit.
+ * analysis_expected then adds the unit's expected sensitivity (stats/bands.h): the Asimov dataset's
+ * limit or the limits of background-only toys keyed by (seed, unit, toy), each fitted exactly like
+ * the data, and the power-constrained limit and local significance of the observed fit.  Nothing
+ * in it depends on the number of ranks.
  */
 #ifndef DIPSCAN_ANALYSIS_H
 #define DIPSCAN_ANALYSIS_H
@@ -20,6 +23,7 @@
 
 #include "util/common.h"
 #include "physics/electrons.h"
+#include "stats/bands.h"
 #include "stats/dataset.h"
 #include "stats/limit.h"
 
@@ -38,6 +42,10 @@ typedef struct analysis_options {
   int day_night;               /* 1 (default): flavours averaged over the year at each card's site,
                                   with the Earth at night (docs/physics.md §3.4); 0: daytime only */
   background_mode background;  /* BACKGROUND_FREE (default) or BACKGROUND_CARD (docs/physics.md §6.1) */
+  expected_mode expected;      /* expected sensitivity (bands.h); default EXPECTED_ASIMOV */
+  long n_toys;                 /* background-only toys per unit for EXPECTED_TOYS; default 1000 */
+  uint64_t seed;               /* base seed of the toys; default 1 */
+  double power_threshold;      /* pi_crit of the power constraint; default 0.32 (bands.h) */
 } analysis_options;
 
 void analysis_options_default(analysis_options *opt);
@@ -112,6 +120,18 @@ double analysis_threshold_1dof(const analysis *an);
 int analysis_eval_unit(analysis *an, size_t entry, dip_coupling coupling, double m4_MeV,
                        const double *mu, size_t n_mu, double *chi2, unit_summary *summary,
                        dip_error *err);
+
+/* Expected sensitivity of a unit (after analysis_eval_unit of the same unit gave `observed`): the
+ * band of the options' kind (EXPECTED_NONE: nothing to do, *b untouched), the PCL and Z of the
+ * observed fit.  The toys are keyed by (options.seed, the unit's key, toy index), the unit's key
+ * being analysis_unit_key(entry, coupling, m4): the same unit gets the same toys in any scan
+ * layout, on any rank, in any order.  The entry's workspace is left bound to the last dataset
+ * fitted. */
+int analysis_expected(analysis *an, size_t entry, dip_coupling coupling, double m4_MeV,
+                      const unit_summary *observed, bands_result *b, dip_error *err);
+
+/* The toys' unit key: splitmix64-style mix of the entry index, the coupling and the bits of m4. */
+uint64_t analysis_unit_key(size_t entry, dip_coupling coupling, double m4_MeV);
 
 /* 2-dof helper: the first mu > mu_from where the profiled chi^2 of the unit equals
  * chi2_ref + threshold (chi2_ref = the global minimum of the (m4, mu) plane). */

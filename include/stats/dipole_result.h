@@ -9,6 +9,9 @@
 
 #include "engine/result.h"
 
+/* The vector axes of dipole_result_schema. */
+enum dipole_axis { DIPOLE_AXIS_NUISANCE, DIPOLE_AXIS_BAND, DIPOLE_N_AXES };
+
 /* Field indices of dipole_result_schema. */
 enum dipole_field {
   DIPOLE_CHI2,
@@ -20,6 +23,13 @@ enum dipole_field {
   DIPOLE_N_PROFILES,
   DIPOLE_N_FALLBACKS,
   DIPOLE_NUISANCES_BEST,
+  /* expected sensitivity (stats/bands.h; NaN when statistics.expected is none) */
+  DIPOLE_EXPECTED_BAND,
+  DIPOLE_EXPECTED_BAND_ERROR,
+  DIPOLE_EXPECTED_POWER_EDGE,
+  DIPOLE_MU_PCL,
+  DIPOLE_Z_LOCAL,
+  DIPOLE_P_LOCAL_TOYS,
   DIPOLE_STATUS,
   DIPOLE_N_FIELDS
 };

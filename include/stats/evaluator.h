@@ -12,9 +12,17 @@
  *   units/n_profiles      scalar    int64, profiled chi^2 evaluations
  *   units/n_fallbacks     scalar    int64, profiles that needed the fallback minimiser
  *   units/nuisances_best  [nuisance] profiled nuisances at mu_best (NaN in unused slots)
+ * and the expected sensitivity (stats/bands.h; all NaN when statistics.expected is none):
+ *   expected/mu_band            [band] expected limit at -2, -1, 0, +1, +2 sigma [mu_B]
+ *   expected/mu_band_mc_error   [band] MC error of each edge (0 for asimov)
+ *   expected/mu_power_edge      scalar expected limit at the power threshold
+ *   limits/mu_pcl               scalar power-constrained limit [mu_B]
+ *   limits/z_local              scalar local significance of the best fit
+ *   expected/p_local_toys       scalar empirical local p-value (NaN without toys)
  * The evaluator also hands the engine the cube's root attributes describing the analysis (units,
- * cross-section convention, cl, threshold, data, electrons, split, solar model), the entry names
- * and the nuisance names of every entry (/axes/nuisance).
+ * cross-section convention, cl, threshold, data, electrons, split, solar model, expected, toys,
+ * seed (decimal text: all 64 bits), power_threshold), the entry names, the nuisance names of every
+ * entry (/axes/nuisance) and the band labels (/axes/band).
  */
 #ifndef DIPSCAN_STATS_EVALUATOR_H
 #define DIPSCAN_STATS_EVALUATOR_H
@@ -24,7 +32,7 @@
 #include "stats/dipole_result.h"
 
 
-#define DIPOLE_N_ATTRIBUTES 12
+#define DIPOLE_N_ATTRIBUTES 16
 
 typedef struct dipole_evaluator {
   scan_evaluator ev;            /* what scan_run takes; ev.ctx is the analysis (not owned) */
@@ -32,7 +40,9 @@ typedef struct dipole_evaluator {
   const char **entry_names;     /* [entries], owned by the analysis */
   char *nuisance_text;          /* [entries][ANALYSIS_MAX_NUISANCES][64] */
   const char **nuisance_names;  /* [entries][ANALYSIS_MAX_NUISANCES] into nuisance_text */
-  const char *const *axis_labels[1];
+  const char **band_names;      /* [entries][BANDS_N_EDGES] static labels */
+  char seed_text[24];           /* the toys' base seed, decimal */
+  const char *const *axis_labels[DIPOLE_N_AXES];
 } dipole_evaluator;
 
 /* Wire an analysis (with its entries added) built with options opt; both must outlive d. */

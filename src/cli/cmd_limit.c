@@ -6,7 +6,13 @@
  * crossing of chi^2(mu) - chi^2_min(m4) with the 1-dof threshold; --dof 2 the crossing of
  * chi^2(m4, mu) - chi^2_global with the 2-dof threshold, the global minimum taken over the m4
  * values given.  CSV on stdout:
- * experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB,chi2_min,mu_best_muB  (inf = no sensitivity).
+ * experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB,chi2_min,mu_best_muB  (inf = no sensitivity),
+ * and at 1 dof, unless --expected none, the expected band, the power-constrained limit and the
+ * local significance (stats/bands.h):
+ * ...,expected_m2_muB,expected_m1_muB,expected_median_muB,expected_p1_muB,expected_p2_muB,
+ * mu_limit_pcl_muB,z_local.  With toys, every row's MC errors of the edges and the empirical local
+ * p-value go to stderr.  The toys of a row are keyed by (--seed, entry index, coupling, m4)
+ * (analysis_unit_key), as in a scan with the same entries.
  */
 #include <math.h>
 #include <stdio.h>
@@ -16,7 +22,9 @@
 #include "stats/analysis.h"
 #include "stats/dipole_result.h"
 #include "cli/cmd.h"
+#include "stats/bands.h"
 #include "stats/limit.h"
+#include "stats/options.h"
 
 static const char *const limit_help =
     "usage: dipscan limit --experiment NAME[,NAME...] --m4 MEV[,MEV...]\n"
@@ -24,17 +32,26 @@ static const char *const limit_help =
     "                     [--split simple|full] [--cl 0.90] [--dof 1|2]\n"
     "                     [--threshold two-sided|one-sided] [--electrons free|stepping]\n"
     "                     [--solar-model b16-gs98|b16-agss09met] [--sources all|pp,7Be,...]\n"
-    "                     [--day-night on|off] [--background free|card]\n\n"
+    "                     [--day-night on|off] [--background free|card]\n"
+    "                     [--expected none|asimov|toys] [--toys 1000] [--seed 1]\n"
+    "                     [--power-threshold 0.32]\n\n"
     "Profiled Poisson chi^2 limits on the transition magnetic moment (mu_B) at fixed m4 (MeV).\n"
     "An experiment entry joins card names with '+' for a joint fit, e.g. xenonnt_sr0+pandax4t_run1.\n"
     "1 dof: Delta chi^2 w.r.t. the minimum over mu >= 0 at each m4 (90% two-sided: 2.706).\n"
     "2 dof: Delta chi^2 w.r.t. the global minimum over the given m4 values and mu (90%: 4.605).\n"
-    "CSV on stdout: experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB,chi2_min,mu_best_muB\n";
+    "CSV on stdout: experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB,chi2_min,mu_best_muB\n"
+    "1 dof, unless --expected none (default asimov; toys: N background-only toys): appended\n"
+    "expected_m2_muB,expected_m1_muB,expected_median_muB,expected_p1_muB,expected_p2_muB,\n"
+    "mu_limit_pcl_muB,z_local (band edges at -2..+2 sigma, power-constrained limit, local Z).\n";
 
 typedef struct limit_args {
   const char *experiment, *m4, *coupling, *dof;
+  const char *expected[4]; /* --expected --toys --seed --power-threshold */
   cli_physics physics;
 } limit_args;
+
+static const char *const expected_flags[4] = {"expected", "toys", "seed", "power-threshold"};
+static const char *const expected_keys[4] = {"expected", "toys", "seed", "power_threshold"};
 
 typedef struct limit_plan {
   analysis_options opt;
@@ -49,6 +66,9 @@ typedef struct limit_plan {
 
 static int parse_enums(const limit_args *a, limit_plan *p, dip_error *err) {
   DIP_TRY(cli_physics_apply(&a->physics, &p->opt, err));
+  for (int i = 0; i < 4; i++)
+    if (a->expected[i] && analysis_option_set(&p->opt, expected_keys[i], a->expected[i], err))
+      return dip_error_prefix(err, "--%s", expected_flags[i]);
   const char *c = a->coupling ? a->coupling : "universal";
   if (!strcmp(c, "all")) {
     for (int k = 0; k < N_COUPLINGS; k++)
@@ -89,16 +109,26 @@ static int parse_numbers(const limit_args *a, limit_plan *p) {
     }
     p->dof = a->dof[0] - '0';
   }
+  if (rc == DIP_EXIT_OK && p->dof == 2) { /* the bands are the 1-dof limit's */
+    if (a->expected[0] && p->opt.expected != EXPECTED_NONE) {
+      fprintf(stderr, "dipscan limit: --expected %s needs --dof 1 (the bands are of the 1-dof "
+                      "limit)\n", a->expected[0]);
+      rc = DIP_EXIT_USAGE;
+    }
+    p->opt.expected = EXPECTED_NONE;
+  }
   return rc;
 }
 
 static int parse_limit(int argc, char **argv, limit_plan *p) {
   limit_args a = {0};
-  cli_option opts[4 + CLI_N_PHYSICS] = {{"experiment", &a.experiment, NULL},
+  cli_option opts[8 + CLI_N_PHYSICS] = {{"experiment", &a.experiment, NULL},
                                         {"m4", &a.m4, NULL},
                                         {"coupling", &a.coupling, NULL},
                                         {"dof", &a.dof, NULL}};
-  int n_opts = 4 + cli_physics_options(&a.physics, 1, opts + 4);
+  for (int i = 0; i < 4; i++)
+    opts[4 + i] = (cli_option){expected_flags[i], &a.expected[i], NULL};
+  int n_opts = 8 + cli_physics_options(&a.physics, 1, opts + 8);
   int help = 0;
   int rc = cli_parse("limit", argc, argv, opts, n_opts, NULL, 0, NULL, &help);
   if (rc != DIP_EXIT_OK || help) {
@@ -177,9 +207,37 @@ static void print_row(const analysis *an, const limit_plan *p, int e, dip_coupli
             analysis_entry_name(an, (size_t)e), coupling_name(c), m4,
             dipole_unit_status_name(s->status),
             s->status == DIPOLE_UNIT_NO_SENSITIVITY ? " (limit +inf)" : ": ", s->reason);
-  printf("%s,%s,%.10g,%s,%g,%d,%.6e,%.6f,%.6e\n", analysis_entry_name(an, (size_t)e),
+  printf("%s,%s,%.10g,%s,%g,%d,%.6e,%.6f,%.6e", analysis_entry_name(an, (size_t)e),
          coupling_name(c), m4, data_mode_name(p->opt.data), p->opt.cl, p->dof, mu_limit,
          s->chi2_min, s->mu_best);
+}
+
+static void print_bands(const analysis *an, int e, dip_coupling c, double m4,
+                        const bands_result *b) {
+  for (int i = 0; i < BANDS_N_EDGES; i++)
+    printf(",%.6e", b->edge[i]);
+  printf(",%.6e,%.4f", b->mu_pcl, b->z_local);
+  if (b->n_toys == 0)
+    return;
+  fprintf(stderr, "dipscan limit: %s/%s m4 = %g MeV: %zu toys; MC errors of the edges",
+          analysis_entry_name(an, (size_t)e), coupling_name(c), m4, b->n_toys);
+  for (int i = 0; i < BANDS_N_EDGES; i++)
+    fprintf(stderr, " %.2e", b->edge_err[i]);
+  fprintf(stderr, " mu_B; local p-value from the toys %.4g\n", b->p_local_toys);
+}
+
+/* One 1-dof row: the observed fit, then (unless --expected none) its band, PCL and Z. */
+static int row_1dof(analysis *an, const limit_plan *p, int e, int k, int i, unit_summary *s,
+                    dip_error *err) {
+  dip_coupling c = p->couplings[k];
+  print_row(an, p, e, c, p->m4[i], s->mu_limit, s);
+  if (p->opt.expected != EXPECTED_NONE) {
+    bands_result b;
+    DIP_TRY(analysis_expected(an, (size_t)e, c, p->m4[i], s, &b, err));
+    print_bands(an, e, c, p->m4[i], &b);
+  }
+  printf("\n");
+  return DIP_SUCCESS;
 }
 
 /* 2 dof: crossing of chi2(m4, mu) = chi2_global + threshold above the best fit at each m4. */
@@ -200,6 +258,7 @@ static int limits_2dof(analysis *an, const limit_plan *p, int e, dip_coupling c,
     else
       fprintf(stderr, "dipscan limit: at m4 = %g MeV every mu is excluded at 2 dof\n", p->m4[i]);
     print_row(an, p, e, c, p->m4[i], mu_cross, &sum[i]);
+    printf("\n");
   }
   return DIP_SUCCESS;
 }
@@ -209,14 +268,18 @@ static int run_limits(analysis *an, const limit_plan *p, dip_error *err) {
   if (!sum)
     return DIP_ENOMEM;
   int status = DIP_SUCCESS;
-  printf("experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB,chi2_min,mu_best_muB\n");
+  printf("experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB,chi2_min,mu_best_muB%s\n",
+         p->opt.expected == EXPECTED_NONE
+             ? ""
+             : ",expected_m2_muB,expected_m1_muB,expected_median_muB,expected_p1_muB,"
+               "expected_p2_muB,mu_limit_pcl_muB,z_local");
   for (int e = 0; status == DIP_SUCCESS && e < p->n_entries; e++)
     for (int k = 0; status == DIP_SUCCESS && k < p->n_couplings; k++) {
       for (int i = 0; status == DIP_SUCCESS && i < p->n_m4; i++) {
         status = analysis_eval_unit(an, (size_t)e, p->couplings[k], p->m4[i], NULL, 0, NULL,
                                     &sum[i], err);
         if (status == DIP_SUCCESS && p->dof == 1)
-          print_row(an, p, e, p->couplings[k], p->m4[i], sum[i].mu_limit, &sum[i]);
+          status = row_1dof(an, p, e, k, i, &sum[i], err);
       }
       if (status == DIP_SUCCESS && p->dof == 2)
         status = limits_2dof(an, p, e, p->couplings[k], sum, err);

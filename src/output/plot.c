@@ -10,6 +10,8 @@
  */
 #include "output/plot.h"
 
+#include "stats/bands.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -296,6 +298,114 @@ int plot_exclusion(const reduce_cube *c, const reduce_result *r, const plot_phys
     status = write_and_run(dir, "exclusion", width, 40 + 480 * rows, exclusion_body, &x, err);
   free(x.has_lower);
   return status;
+}
+
+/* ---- Brazil bands: observed and expected 1-dof limits, one figure per entry ---- */
+
+typedef struct brazil_ctx {
+  const reduce_cube *c;
+  const reduce_result *r;
+  const plot_physics *ph;
+  const double *band; /* [E][F][M][BANDS_N_EDGES] */
+  size_t e;
+  double ymin, ymax, off_top;
+} brazil_ctx;
+
+/* The frame of one entry: as exclusion_range, over its observed limits and band edges. */
+static void brazil_range(brazil_ctx *x) {
+  const reduce_cube *c = x->c;
+  double lo = INFINITY, hi = 0.0;
+  for (size_t f = 0; f < c->n_couplings; f++)
+    for (size_t m = 0; m < c->n_m4; m++) {
+      size_t u = reduce_unit(c, x->e, f, m);
+      double v[BANDS_N_EDGES + 1];
+      memcpy(v, x->band + u * BANDS_N_EDGES, BANDS_N_EDGES * sizeof *v);
+      v[BANDS_N_EDGES] = x->r->mu_1dof[u];
+      for (int k = 0; k <= BANDS_N_EDGES; k++)
+        if (isfinite(v[k]) && v[k] > 0.0) {
+          lo = fmin(lo, v[k]);
+          hi = fmax(hi, v[k]);
+        }
+    }
+  double grid_top = c->n_mu ? c->mu[c->n_mu - 1] : 1.0;
+  if (!isfinite(lo))
+    lo = hi = grid_top / 1e3;
+  x->ymin = pow(10.0, floor(log10(lo / 1.5)));
+  x->ymax = fmax(pow(10.0, ceil(log10(hi * 1.5))), x->ymin * 100.0);
+  x->off_top = x->ymax * 1e3;
+}
+
+static int write_brazil_data(const brazil_ctx *x, const char *path, dip_error *err) {
+  const reduce_cube *c = x->c;
+  FILE *fp = open_out(path, err);
+  if (!fp)
+    return DIP_EIO;
+  fprintf(fp, "# dipscan expected sensitivity of %s, cl = %g, data = %s; one block per coupling:\n"
+              "# m4[MeV] observed mu_1dof, expected at -2 -1 0 +1 +2 sigma [mu_B]\n"
+              "# no sensitivity (inf) is written as %.3e (above the frame); NaN = not computed\n",
+          c->entries[x->e], x->r->cl, c->data, x->off_top);
+  for (size_t f = 0; f < c->n_couplings; f++) {
+    fprintf(fp, "# %s %s\n", c->entries[x->e], c->couplings[f]);
+    for (size_t m = 0; m < c->n_m4; m++) {
+      size_t u = reduce_unit(c, x->e, f, m);
+      fprintf(fp, "%.6e", c->m4[m]);
+      put_value(fp, x->r->mu_1dof[u], x->off_top);
+      for (int k = 0; k < BANDS_N_EDGES; k++)
+        put_value(fp, x->band[u * BANDS_N_EDGES + k], x->off_top);
+      fprintf(fp, "\n");
+    }
+    fprintf(fp, "\n\n");
+  }
+  return close_out(fp, path, err);
+}
+
+static void brazil_body(FILE *gp, const void *ctx, const char *dat) {
+  const brazil_ctx *x = ctx;
+  const reduce_cube *c = x->c;
+  int rows, cols, width;
+  layout(c->n_couplings, &rows, &cols, &width);
+  fprintf(gp, "reset\nset logscale xy\nset format x '10^{%%L}'\nset format y '10^{%%L}'\n");
+  fprintf(gp, "set xrange [%.6e:%.6e]\nset yrange [%.6e:%.6e]\n", c->m4[0] / 1.5,
+          c->m4[c->n_m4 - 1] * 1.5, x->ymin, x->ymax);
+  fprintf(gp, "set xlabel 'm_4 [MeV]'\nset ylabel 'μ_{ℓ4} upper limit [μ_B]'\n");
+  fprintf(gp, "set grid xtics ytics mxtics lc rgb '#dddddd' front\nset key top left Left reverse "
+              "box opaque font ',8' samplen 2 spacing 1.0\nset clip two\n");
+  fprintf(gp, "set multiplot layout %d,%d title \"%s: %g%% CL limit, data: %s\\nexpected: "
+              "median (dashed), ±1σ (green), ±2σ (yellow) of background-only experiments\" "
+              "font ',11' noenhanced\n",
+          rows, cols, entry_label(x->ph, c, x->e), 100.0 * x->r->cl,
+          c->data[0] ? c->data : "unknown");
+  for (size_t f = 0; f < c->n_couplings; f++)
+    fprintf(gp, "set title '%s'\n"
+                "plot '%s' index %zu using 1:3:7 with filledcurves lc rgb '#ffe119' title '±2σ', \\\n"
+                "     '' index %zu using 1:4:6 with filledcurves lc rgb '#3cb44b' title '±1σ', \\\n"
+                "     '' index %zu using 1:5 with lines lw 2 lc rgb 'black' dt 2 title 'expected "
+                "(median)', \\\n"
+                "     '' index %zu using 1:2 with lines lw 2 lc rgb 'black' dt 1 title 'observed'\n",
+            coupling_title(c->couplings[f]), dat, f, f, f, f);
+  fprintf(gp, "unset multiplot\n");
+}
+
+int plot_brazil(const reduce_cube *c, const reduce_result *r, const plot_physics *ph,
+                const char *dir, dip_error *err) {
+  brazil_ctx x = {c, r, ph, reduce_expected_band(c), 0, 0, 0, 0};
+  if (!x.band)
+    return DIP_SUCCESS;
+  DIP_TRY(check_dir(dir, err));
+  int rows, cols, width;
+  layout(c->n_couplings, &rows, &cols, &width);
+  for (x.e = 0; x.e < c->n_entries; x.e++) {
+    char name[PATH_LEN], dat[PATH_LEN];
+    if (c->n_entries == 1)
+      snprintf(name, sizeof name, "brazil");
+    else
+      snprintf(name, sizeof name, "brazil_%s", c->entries[x.e]);
+    file_path(dat, dir, name, "dat");
+    brazil_range(&x);
+    DIP_TRY(write_brazil_data(&x, dat, err));
+    DIP_TRY(write_and_run(dir, name, width, 40 + 480 * rows, brazil_body, &x, err));
+  }
+  return DIP_SUCCESS;
 }
 
 /* ---- Delta chi^2 profiles ---- */

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "stats/bands.h"
 #include "stats/dipole_result.h"
 
 #define HDF5_TRY(expr, what)                                                          \
@@ -332,6 +333,41 @@ static void format_mu(char *buf, size_t n, double v) {
     snprintf(buf, n, "%.6e", v);
 }
 
+/* ---- the expected-sensitivity columns (stats/bands.h; present when the cube has a band) ---- */
+
+static const char expected_header[] = ",expected_m2_muB,expected_m1_muB,expected_median_muB,"
+                                      "expected_p1_muB,expected_p2_muB,mu_limit_pcl_muB,z_local";
+
+const double *reduce_expected_band(const reduce_cube *c) {
+  const char *mode = cube_data_text(&c->loaded, "expected");
+  if (!c->loaded.fields || !mode[0] || !strcmp(mode, "none"))
+    return NULL;
+  return c->loaded.fields[DIPOLE_EXPECTED_BAND];
+}
+
+/* A 1-dof row's band, PCL (from the adopted limit) and Z; "nan" for the band and PCL when the
+ * reduction's threshold is not the scan's (the band belongs to the scan's).  2-dof rows: empty. */
+static void put_expected(FILE *fp, const reduce_result *r, const reduce_cube *c, size_t unit,
+                         size_t dof) {
+  if (dof == 2) {
+    fputs(",,,,,,,", fp);
+    return;
+  }
+  const double *band = reduce_expected_band(c) + unit * BANDS_N_EDGES;
+  const double *edge = c->loaded.fields[DIPOLE_EXPECTED_POWER_EDGE];
+  const double *z = c->loaded.fields[DIPOLE_Z_LOCAL];
+  char v[32];
+  for (int i = 0; i < BANDS_N_EDGES; i++) {
+    format_mu(v, sizeof v, r->engine_comparable ? band[i] : NAN);
+    fprintf(fp, ",%s", v);
+  }
+  double pcl = !r->engine_comparable || !edge ? NAN
+               : r->mu_1dof[unit] >= edge[unit] ? r->mu_1dof[unit]
+                                                : edge[unit];
+  format_mu(v, sizeof v, pcl);
+  fprintf(fp, ",%s,%.4f", v, z ? z[unit] : NAN);
+}
+
 /* PATH.tmp, held with an exclusive flock while this process writes it (a second reducer on the
  * same CSV is refused); one left behind by a killed reducer is simply reused. */
 static FILE *open_csv_tmp(const char *tmp, const char *path, dip_error *err) {
@@ -368,7 +404,9 @@ int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *p
     return direct ? dip_error_set(err, DIP_EIO, "%s: cannot open for writing: %s", path,
                                   strerror(errno))
                   : err->status;
-  fprintf(fp, "experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB\n");
+  int expected = reduce_expected_band(c) != NULL;
+  fprintf(fp, "experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB%s\n",
+          expected ? expected_header : "");
   for (size_t e = 0; e < c->n_entries; e++)
     for (size_t f = 0; f < c->n_couplings; f++)
       for (size_t dof = 1; dof <= 2; dof++) {
@@ -384,8 +422,11 @@ int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *p
             continue;
           char mu[32];
           format_mu(mu, sizeof mu, all_excluded ? 0.0 : v[unit]);
-          fprintf(fp, "%s,%s,%.6g,%s,%.4g,%zu,%s\n", c->entries[e], c->couplings[f], c->m4[m],
+          fprintf(fp, "%s,%s,%.6g,%s,%.4g,%zu,%s", c->entries[e], c->couplings[f], c->m4[m],
                   c->data[0] ? c->data : "unknown", r->cl, dof, mu);
+          if (expected)
+            put_expected(fp, r, c, unit, dof);
+          fputc('\n', fp);
         }
       }
   /* renamed while the flock is held, so no other reducer truncates it in between */

@@ -97,6 +97,10 @@ void analysis_options_default(analysis_options *opt) {
   opt->threshold = THRESHOLD_TWO_SIDED;
   opt->day_night = 1;
   opt->background = BACKGROUND_FREE;
+  opt->expected = EXPECTED_ASIMOV;
+  opt->n_toys = 1000;
+  opt->seed = 1;
+  opt->power_threshold = BANDS_DEFAULT_POWER_THRESHOLD;
 }
 
 /* ---- once per rank: physics stages ----------------------------------------------------------- */
@@ -353,7 +357,8 @@ static int entry_build(analysis *an, entry *e, const size_t *idx, size_t n, dip_
                                   .sm = cm->sm, .sig = e->sig + i * an->n_src * max_bins};
     e->data_cards[i] = (dataset_card){.n_bins = cm->c.n_bins, .n_src = an->n_src,
                                       .n_bkg = cm->bkg.n_bkg, .observed = cm->c.observed,
-                                      .sm = cm->sm, .bkg = cm->bkg.counts};
+                                      .sm = cm->sm, .bkg = cm->bkg.counts,
+                                      .src_sigma = an->src_sigma, .bkg_sigma = cm->bkg.sigma};
   }
   e->problem = (chi2_problem){.n_src = an->n_src, .src_sigma = an->src_sigma, .n_exp = n,
                               .exp = e->exp};
@@ -633,6 +638,71 @@ int analysis_eval_unit(analysis *an, size_t entry_index, dip_coupling coupling, 
   DIP_TRY(entry_set_signal(an, e, coupling, m4_MeV, &summary->signal_total, err));
   dataset_spec data = configured_dataset(an);
   return fit_dataset(an, e, &data, mu, n_mu, chi2, summary, err);
+}
+
+/* ---- expected sensitivity (stats/bands.h) ------------------------------------------------- */
+
+/* Limits (and one-sided q0) of the entry's background-only toys, each fitted like the data. */
+static int fit_toys(analysis *an, entry *e, uint64_t unit, double *limits, double *q0,
+                    dip_error *err) {
+  double threshold = analysis_threshold_1dof(an);
+  for (long k = 0; k < an->opt.n_toys; k++) {
+    dataset_spec toy = {.kind = DATA_TOY, .seed = an->opt.seed, .unit = unit, .toy = (uint64_t)k};
+    limit_result lim;
+    DIP_TRY(entry_set_data(e, &toy, err));
+    DIP_TRY(limit_1dof(e->ws, threshold, &lim, err));
+    limits[k] = lim.mu_limit;
+    q0[k] = bands_q0(lim.mu_best, lim.chi2_zero, lim.chi2_min);
+  }
+  return DIP_SUCCESS;
+}
+
+static int toys_band(analysis *an, entry *e, uint64_t unit, bands_result *b, double **q0,
+                     dip_error *err) {
+  if (an->opt.n_toys < 1)
+    return dip_error_set(err, DIP_EINVAL, "toys: need at least one, got %ld", an->opt.n_toys);
+  double *limits = dip_calloc((size_t)an->opt.n_toys, sizeof *limits, err);
+  *q0 = dip_calloc((size_t)an->opt.n_toys, sizeof **q0, err);
+  int status = limits && *q0 ? fit_toys(an, e, unit, limits, *q0, err) : DIP_ENOMEM;
+  if (status == DIP_SUCCESS)
+    status = bands_toys(limits, (size_t)an->opt.n_toys, an->opt.power_threshold, b, err);
+  free(limits);
+  return status;
+}
+
+uint64_t analysis_unit_key(size_t entry_index, dip_coupling coupling, double m4_MeV) {
+  uint64_t bits;
+  memcpy(&bits, &m4_MeV, sizeof bits);
+  return (((uint64_t)entry_index * N_COUPLINGS + (uint64_t)coupling) * 0x9e3779b97f4a7c15ULL) ^
+         bits;
+}
+
+int analysis_expected(analysis *an, size_t entry_index, dip_coupling coupling, double m4_MeV,
+                      const unit_summary *observed, bands_result *b, dip_error *err) {
+  if (an->opt.expected == EXPECTED_NONE)
+    return DIP_SUCCESS;
+  if (entry_index >= an->n_entries)
+    return dip_error_set(err, DIP_EINVAL, "entry %zu out of range", entry_index);
+  entry *e = &an->entries[entry_index];
+  double total, *q0 = NULL;
+  DIP_TRY(entry_set_signal(an, e, coupling, m4_MeV, &total, err));
+  int status;
+  if (an->opt.expected == EXPECTED_TOYS) {
+    status = toys_band(an, e, analysis_unit_key(entry_index, coupling, m4_MeV), b, &q0, err);
+  } else {
+    dataset_spec asimov = {.kind = DATA_ASIMOV};
+    limit_result lim;
+    status = entry_set_data(e, &asimov, err);
+    if (status == DIP_SUCCESS)
+      status = limit_1dof(e->ws, analysis_threshold_1dof(an), &lim, err);
+    if (status == DIP_SUCCESS)
+      bands_asimov(lim.mu_limit, analysis_threshold_1dof(an), an->opt.power_threshold, b);
+  }
+  if (status == DIP_SUCCESS)
+    bands_observed(b, observed->mu_limit, observed->mu_best, observed->chi2_zero,
+                   observed->chi2_min, q0);
+  free(q0);
+  return status;
 }
 
 int analysis_crossing(analysis *an, size_t entry_index, dip_coupling coupling, double m4_MeV,

@@ -1,8 +1,11 @@
 /*
- * dataset.c — observed and Asimov datasets of an entry (see dataset.h).
+ * dataset.c — observed, Asimov and toy datasets of an entry (see dataset.h).
  */
 #include "stats/dataset.h"
 
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
 #include <string.h>
 
 static const char *const data_mode_words[] = {"observed", "asimov"};
@@ -20,8 +23,74 @@ static void asimov_counts(const dataset_card *c, double *out) {
   }
 }
 
+/* splitmix64 (Steele, Lea, Flood 2014): a bijective 64-bit finaliser with full avalanche. */
+static uint64_t splitmix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+/* The 32-bit generator seed of toy (seed, unit, toy): splitmix64 chained over the three words,
+ * folded (high ^ low) to what GSL's mt19937 keeps. */
+static uint32_t toy_seed(uint64_t seed, uint64_t unit, uint64_t toy) {
+  uint64_t h = splitmix64(splitmix64(splitmix64(seed) ^ unit) ^ toy);
+  return (uint32_t)(h ^ (h >> 32));
+}
+
+/* A relative normalisation drawn from its constraint: 0 when free or fixed, else N(0, sigma)
+ * redrawn until 1 + x >= 0 (a negative expectation is no model). */
+static double draw_nuisance(gsl_rng *r, double sigma) {
+  if (!(sigma > 0) || isinf(sigma))
+    return 0;
+  double x;
+  do
+    x = gsl_ran_gaussian(r, sigma);
+  while (1 + x < 0);
+  return x;
+}
+
+/* One card's toy: its betas drawn, then Poisson counts around the shifted expectation. */
+static void toy_counts(gsl_rng *r, const dataset_card *c, const double *alpha, double *out) {
+  double beta[64];
+  for (size_t j = 0; j < c->n_bkg && j < 64; j++)
+    beta[j] = draw_nuisance(r, c->bkg_sigma[j]);
+  for (size_t k = 0; k < c->n_bins; k++) {
+    double expected = 0;
+    for (size_t i = 0; i < c->n_src; i++)
+      expected += (1 + alpha[i]) * c->sm[i * c->n_bins + k];
+    for (size_t j = 0; j < c->n_bkg; j++)
+      expected += (1 + beta[j]) * c->bkg[j * c->n_bins + k];
+    out[k] = gsl_ran_poisson(r, expected);
+  }
+}
+
+static int toy_fill(const dataset_spec *spec, const dataset_card *cards, size_t n_cards,
+                    double *counts, dip_error *err) {
+  size_t n_src = n_cards ? cards[0].n_src : 0;
+  for (size_t i = 0; i < n_cards; i++)
+    if (cards[i].n_src != n_src || cards[i].n_src > 64 || cards[i].n_bkg > 64)
+      return dip_error_set(err, DIP_EINVAL,
+                           "dataset: toy cards need the same sources and at most 64 components");
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  if (!r)
+    return dip_error_set(err, DIP_ENOMEM, "dataset: out of memory for a toy generator");
+  gsl_rng_set(r, toy_seed(spec->seed, spec->unit, spec->toy));
+  double alpha[64];
+  for (size_t i = 0; i < n_src; i++)
+    alpha[i] = draw_nuisance(r, cards[0].src_sigma[i]);
+  for (size_t i = 0; i < n_cards; i++) {
+    toy_counts(r, &cards[i], alpha, counts);
+    counts += cards[i].n_bins;
+  }
+  gsl_rng_free(r);
+  return DIP_SUCCESS;
+}
+
 int dataset_fill(const dataset_spec *spec, const dataset_card *cards, size_t n_cards,
                  double *counts, dip_error *err) {
+  if (spec->kind == DATA_TOY)
+    return toy_fill(spec, cards, n_cards, counts, err);
   if ((size_t)spec->kind >= data_mode_names.n)
     return dip_error_set(err, DIP_EINVAL, "dataset: unknown kind %d", (int)spec->kind);
   for (size_t i = 0; i < n_cards; i++) {

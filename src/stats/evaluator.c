@@ -8,6 +8,7 @@
 #include "stats/evaluator.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +20,11 @@
 
 static const char mu_unit[] = "mu_B", m4_unit[] = "MeV";
 
-static const result_axis axes[] = {{"nuisance", ANALYSIS_MAX_NUISANCES}};
+static const result_axis axes[DIPOLE_N_AXES] = {[DIPOLE_AXIS_NUISANCE] = {"nuisance",
+                                                                          ANALYSIS_MAX_NUISANCES},
+                                                [DIPOLE_AXIS_BAND] = {"band", BANDS_N_EDGES}};
+static const char *const band_labels[BANDS_N_EDGES] = {"-2 sigma", "-1 sigma", "median",
+                                                       "+1 sigma", "+2 sigma"};
 
 static const result_field fields[DIPOLE_N_FIELDS] = {
     [DIPOLE_CHI2] = {"chi2", RESULT_DOUBLE, RESULT_MU_ROW, 0, "1",
@@ -46,6 +51,29 @@ static const result_field fields[DIPOLE_N_FIELDS] = {
     [DIPOLE_NUISANCES_BEST] = {"units/nuisances_best", RESULT_DOUBLE, RESULT_VECTOR, 0, "1",
                                "profiled nuisances (relative normalisations) at mu_best, named "
                                "by /axes/nuisance", NAN, RESULT_JOURNAL_VALUE},
+    [DIPOLE_EXPECTED_BAND] = {"expected/mu_band", RESULT_DOUBLE, RESULT_VECTOR, DIPOLE_AXIS_BAND,
+                              "mu_B",
+                              "expected 1-dof limit of background-only experiments at the "
+                              "quantiles Phi(-2, -1, 0, +1, +2) (statistics.expected; NaN: none)",
+                              NAN, RESULT_JOURNAL_VALUE},
+    [DIPOLE_EXPECTED_BAND_ERROR] = {"expected/mu_band_mc_error", RESULT_DOUBLE, RESULT_VECTOR,
+                                    DIPOLE_AXIS_BAND, "mu_B",
+                                    "MC error of each band edge (toys: half-width of the 68% "
+                                    "order-statistics interval; asimov: 0)",
+                                    NAN, RESULT_JOURNAL_VALUE},
+    [DIPOLE_EXPECTED_POWER_EDGE] = {"expected/mu_power_edge", RESULT_DOUBLE, RESULT_SCALAR, 0,
+                                    "mu_B",
+                                    "expected limit at the power threshold (the PCL's floor)", NAN,
+                                    RESULT_JOURNAL_VALUE},
+    [DIPOLE_MU_PCL] = {"limits/mu_pcl", RESULT_DOUBLE, RESULT_SCALAR, 0, "mu_B",
+                       "power-constrained limit: max(mu_1dof, expected/mu_power_edge)", NAN,
+                       RESULT_JOURNAL_VALUE},
+    [DIPOLE_Z_LOCAL] = {"limits/z_local", RESULT_DOUBLE, RESULT_SCALAR, 0, "1",
+                        "local significance sqrt(chi2_zero - chi2_min) of a best fit mu_best > 0 "
+                        "(0 otherwise)", NAN, RESULT_JOURNAL_VALUE},
+    [DIPOLE_P_LOCAL_TOYS] = {"expected/p_local_toys", RESULT_DOUBLE, RESULT_SCALAR, 0, "1",
+                             "empirical local p-value (1 + #{q0_toy >= q0}) / (1 + toys) "
+                             "(NaN without toys)", NAN, RESULT_JOURNAL_VALUE},
     [DIPOLE_STATUS] = {"units/status", RESULT_UINT8, RESULT_SCALAR, 0, "1",
                        "0 not computed, 1 ok, 2 no sensitivity (limit +inf), 3 failed: chi2 "
                        "profile (NaN points), 4 failed: limit search (limits NaN), 5 failed: "
@@ -60,7 +88,24 @@ const char *dipole_unit_status_name(int status) {
   return status >= 0 && status < DIPOLE_N_UNIT_STATUS ? status_words[status] : "unknown";
 }
 
-const result_schema dipole_result_schema = {fields, DIPOLE_N_FIELDS, axes, 1};
+const result_schema dipole_result_schema = {fields, DIPOLE_N_FIELDS, axes, DIPOLE_N_AXES};
+
+/* The unit's expected sensitivity (NaN when statistics.expected is none: b stays untouched). */
+static int eval_expected(analysis *an, size_t entry, dip_coupling coupling, double m4,
+                         const unit_summary *s, unit_result *out, dip_error *err) {
+  bands_result b;
+  for (int i = 0; i < BANDS_N_EDGES; i++)
+    b.edge[i] = b.edge_err[i] = NAN;
+  b.pcl_edge = b.mu_pcl = b.z_local = b.p_local_toys = NAN;
+  DIP_TRY(analysis_expected(an, entry, coupling, m4, s, &b, err));
+  memcpy(unit_result_doubles(out, DIPOLE_EXPECTED_BAND), b.edge, sizeof b.edge);
+  memcpy(unit_result_doubles(out, DIPOLE_EXPECTED_BAND_ERROR), b.edge_err, sizeof b.edge_err);
+  *unit_result_doubles(out, DIPOLE_EXPECTED_POWER_EDGE) = b.pcl_edge;
+  *unit_result_doubles(out, DIPOLE_MU_PCL) = b.mu_pcl;
+  *unit_result_doubles(out, DIPOLE_Z_LOCAL) = b.z_local;
+  *unit_result_doubles(out, DIPOLE_P_LOCAL_TOYS) = b.p_local_toys;
+  return DIP_SUCCESS;
+}
 
 static int eval_unit(void *ctx, size_t entry, size_t coupling, double m4, const double *mu,
                      size_t n_mu, unit_result *out, dip_error *err) {
@@ -79,10 +124,11 @@ static int eval_unit(void *ctx, size_t entry, size_t coupling, double m4, const 
   for (size_t p = 0; p < s.n_nuisances && p < ANALYSIS_MAX_NUISANCES; p++)
     nuisances[p] = s.nuisances[p];
   *(uint8_t *)unit_result_field(out, DIPOLE_STATUS) = (uint8_t)s.status;
-  return DIP_SUCCESS;
+  return eval_expected(ctx, entry, (dip_coupling)coupling, m4, &s, out, err);
 }
 
 static void set_attributes(dipole_evaluator *d, const analysis *an, const analysis_options *o) {
+  snprintf(d->seed_text, sizeof d->seed_text, "%llu", (unsigned long long)o->seed);
   const scan_attribute attrs[DIPOLE_N_ATTRIBUTES] = {
       {"mu_unit", mu_unit, 0, 0.0},
       {"m4_unit", m4_unit, 0, 0.0},
@@ -96,6 +142,10 @@ static void set_attributes(dipole_evaluator *d, const analysis *an, const analys
       {"solar_model", solar_metallicity_name((solar_metallicity)o->metallicity), 0, 0.0},
       {"day_night", dip_names_get(&day_night_names, o->day_night), 16, 0.0},
       {"background", dip_names_get(&background_names, o->background), 16, 0.0},
+      {"expected", expected_mode_name(o->expected), 16, 0.0},
+      {"toys", NULL, 0, (double)o->n_toys},
+      {"seed", d->seed_text, 0, 0.0},
+      {"power_threshold", NULL, 0, o->power_threshold},
   };
   memcpy(d->attributes, attrs, sizeof attrs);
 }
@@ -119,6 +169,10 @@ static int set_names(dipole_evaluator *d, const analysis *an, dip_error *err) {
       d->nuisance_names[slot] = name;
     }
   }
+  if (!(d->band_names = dip_calloc(n_entries * BANDS_N_EDGES, sizeof *d->band_names, err)))
+    return DIP_ENOMEM;
+  for (size_t i = 0; i < n_entries * BANDS_N_EDGES; i++)
+    d->band_names[i] = band_labels[i % BANDS_N_EDGES];
   return DIP_SUCCESS;
 }
 
@@ -131,7 +185,8 @@ int dipole_evaluator_init(dipole_evaluator *d, analysis *an, const analysis_opti
     dipole_evaluator_free(d);
     return status;
   }
-  d->axis_labels[0] = d->nuisance_names;
+  d->axis_labels[DIPOLE_AXIS_NUISANCE] = d->nuisance_names;
+  d->axis_labels[DIPOLE_AXIS_BAND] = d->band_names;
   d->ev = (scan_evaluator){.eval = eval_unit,
                            .ctx = an,
                            .schema = &dipole_result_schema,
@@ -148,5 +203,6 @@ void dipole_evaluator_free(dipole_evaluator *d) {
   free(d->entry_names);
   free(d->nuisance_text);
   free(d->nuisance_names);
+  free(d->band_names);
   memset(d, 0, sizeof *d);
 }

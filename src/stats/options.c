@@ -8,6 +8,7 @@
  */
 #include "stats/options.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,49 @@ static int set_cl(analysis_options *opt, const char *value, dip_error *err) {
   return DIP_SUCCESS;
 }
 
+/* ---- expected sensitivity: toys (a count), seed (an unsigned 64-bit integer), power_threshold ---- */
+
+static int set_toys(analysis_options *opt, const char *value, dip_error *err) {
+  char *end = NULL;
+  errno = 0;
+  long n = strtol(value, &end, 10);
+  if (end == value || *end || errno == ERANGE || n < 1 || n > 100000000)
+    return dip_error_set(err, DIP_EINVAL, "toys must be a whole number in [1, 1e8], got '%s'",
+                         value);
+  opt->n_toys = n;
+  return DIP_SUCCESS;
+}
+
+static int set_seed(analysis_options *opt, const char *value, dip_error *err) {
+  char *end = NULL;
+  errno = 0;
+  unsigned long long seed = strtoull(value, &end, 10);
+  if (end == value || *end || errno == ERANGE || value[0] == '-')
+    return dip_error_set(err, DIP_EINVAL,
+                         "seed must be a whole number in [0, 2^64 - 1], got '%s'", value);
+  opt->seed = (uint64_t)seed;
+  return DIP_SUCCESS;
+}
+
+static int set_power_threshold(analysis_options *opt, const char *value, dip_error *err) {
+  char *end = NULL;
+  double p = strtod(value, &end);
+  if (end == value || *end || !(p > 0.0 && p < 1.0))
+    return dip_error_set(err, DIP_EINVAL,
+                         "power_threshold must lie strictly between 0 and 1, got '%s'", value);
+  opt->power_threshold = p;
+  return DIP_SUCCESS;
+}
+
+/* The keys that take a number; NULL for the others. */
+static int (*number_setter(const char *key))(analysis_options *, const char *, dip_error *) {
+  return !strcmp(key, "cl")                ? set_cl
+         : !strcmp(key, "toys")            ? set_toys
+         : !strcmp(key, "seed")            ? set_seed
+         : !strcmp(key, "power_threshold") ? set_power_threshold
+                                           : NULL;
+}
+
 int analysis_option_set(analysis_options *opt, const char *key, const char *value,
                         dip_error *err) {
   int v = 0;
@@ -61,10 +105,12 @@ int analysis_option_set(analysis_options *opt, const char *key, const char *valu
                            : !strcmp(key, "threshold")   ? &threshold_names
                            : !strcmp(key, "day_night")   ? &day_night_names
                            : !strcmp(key, "background")  ? &background_names
+                           : !strcmp(key, "expected")    ? &expected_mode_names
                                                          : NULL;
+  if (number_setter(key))
+    return number_setter(key)(opt, value, err);
   if (!table)
     return !strcmp(key, "sources") ? set_sources(opt, value, err)
-           : !strcmp(key, "cl")    ? set_cl(opt, value, err)
                                    : dip_error_set(err, DIP_EINVAL, "unknown option '%s'", key);
   DIP_TRY(dip_names_find(table, value, &v, err));
   if (table == &electrons_names)
@@ -79,6 +125,8 @@ int analysis_option_set(analysis_options *opt, const char *key, const char *valu
     opt->day_night = v;
   else if (table == &background_names)
     opt->background = (background_mode)v;
+  else if (table == &expected_mode_names)
+    opt->expected = (expected_mode)v;
   else
     opt->threshold = (threshold_kind)v;
   return DIP_SUCCESS;
@@ -95,9 +143,9 @@ static int read_key(analysis_options *opt, const yamlx_doc *doc, const yamlx_nod
     return DIP_SUCCESS;
   char what[64], value[256] = "";
   snprintf(what, sizeof what, "%s.%s", section_name, key);
-  if (!strcmp(key, "cl")) {
-    double cl;
-    DIP_TRY(yamlx_to_double(doc, v, key, &cl, err)); /* typed: "'cl' expects a finite number" */
+  if (!strcmp(key, "cl") || !strcmp(key, "power_threshold")) {
+    double x; /* typed: "'cl' expects a finite number" */
+    DIP_TRY(yamlx_to_double(doc, v, key, &x, err));
   }
   if (!strcmp(key, "sources") && v->kind == YAMLX_SEQUENCE) {
     for (size_t i = 0; i < v->n; i++) {
@@ -123,7 +171,8 @@ static int read_key(analysis_options *opt, const yamlx_doc *doc, const yamlx_nod
 
 static const char *const physics_keys[] = {"electrons", "split",     "solar_model",
                                            "sources",   "day_night", "background"};
-static const char *const statistics_keys[] = {"data", "cl", "threshold"};
+static const char *const statistics_keys[] = {"data",     "cl",   "threshold",      "expected",
+                                              "toys",     "seed", "power_threshold"};
 
 static int read_keys(analysis_options *opt, const yamlx_doc *doc, const yamlx_node *node,
                      const char *section, const char *const *keys, size_t n, dip_error *err) {
@@ -169,6 +218,12 @@ static void render(const void *options, config_text *out) {
   config_text_printf(out, "statistics.data: %s\nstatistics.cl: ", data_mode_name(opt->data));
   config_text_double(out, opt->cl);
   config_text_printf(out, "\nstatistics.threshold: %s\n", threshold_name(opt->threshold));
+  config_text_printf(out, "statistics.expected: %s\nstatistics.toys: %ld\nstatistics.seed: %llu\n"
+                          "statistics.power_threshold: ",
+                     expected_mode_name(opt->expected), opt->n_toys,
+                     (unsigned long long)opt->seed);
+  config_text_double(out, opt->power_threshold);
+  config_text_printf(out, "\n");
 }
 
 static const char *model_coupling_name(size_t c) { return coupling_name((dip_coupling)c); }

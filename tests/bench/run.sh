@@ -84,6 +84,8 @@ printf '   %-34s %10.0f\n' "profiled chi2 points/s (wall)" "$single_rate" \
 printf '   %-34s %10s\n' "chi2 profiles per stored point" "$(field profiles/point)"
 echo "   chi2 micro-benchmark (synthetic problems, bench_chi2):"
 "$build/bench/bench_chi2" 1 | sed 's/^/     /'
+echo "   expected band from 1000 background-only toys per unit (bench_toys; toy fits per second per core):"
+"$build/bench/bench_toys" 1000 | sed 's/^/     /' || exit 1
 echo
 
 echo "-- (2) strong scaling: scans/mass_scan.yaml (200 m4 x 400 mu x 4 couplings x 3 entries = 960000 points)"

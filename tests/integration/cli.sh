@@ -73,7 +73,7 @@ paste -d, /tmp/dipscan-r1.$$ /tmp/dipscan-r3.$$ | awk -F, 'NR > 1 && $6 > 0 { r 
   echo "PASS $suite: signal scales as mu^2 (x3 in mu -> x9)" || echo "FAIL $suite: signal scales as mu^2"
 # limit CSV: header, joint entry name, --coupling all gives 4 rows per entry and m4.
 "$bin" limit --experiment xenonnt_sr0+pandax4t_run1 --m4 0.01,0.2 --coupling all --data asimov >/tmp/dipscan-l.$$ 2>/dev/null
-[ "$(head -1 /tmp/dipscan-l.$$)" = "experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB,chi2_min,mu_best_muB" ] &&
+[ "$(head -1 /tmp/dipscan-l.$$)" = "experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB,chi2_min,mu_best_muB,expected_m2_muB,expected_m1_muB,expected_median_muB,expected_p1_muB,expected_p2_muB,mu_limit_pcl_muB,z_local" ] &&
   [ "$(grep -c '^xenonnt_sr0+pandax4t_run1,' /tmp/dipscan-l.$$)" = 8 ] &&
   echo "PASS $suite: limit CSV header, joint name, 4 couplings x 2 masses" ||
   echo "FAIL $suite: limit CSV header, joint name, 4 couplings x 2 masses ($(cat /tmp/dipscan-l.$$))"

@@ -52,8 +52,8 @@ cli() {  # name args...
     echo "FAIL $suite: $name: dipscan $* output differs from the recorded run"; head -5 "$work/$name.csv"
   fi
 }
-cli limit_joint limit --experiment xenonnt_sr0,pandax4t_run1,xenonnt_sr0+lz_ws2024 --m4 0.01,0.3,1.0 \
+cli limit_joint limit --expected none --experiment xenonnt_sr0,pandax4t_run1,xenonnt_sr0+lz_ws2024 --m4 0.01,0.3,1.0 \
   --coupling all --data observed --dof 2
-cli limit_stepping limit --experiment lz_ws2022 --m4 0.05 --coupling all --data asimov --electrons stepping \
+cli limit_stepping limit --expected none --experiment lz_ws2022 --m4 0.05 --coupling all --data asimov --electrons stepping \
   --split full --threshold one-sided
 cli rates_lz rates --experiment lz_ws2024 --m4 0.1 --coupling mu --mu 3e-11 --split full

@@ -28,7 +28,7 @@ static void test_asimov_zero(void) {
   dip_error err;
   test_true(chi2_workspace_alloc(&ws, &pb, &err) == DIP_SUCCESS, "alloc");
   dataset_spec asimov = {.kind = DATA_ASIMOV};
-  dataset_card card = {t.n_bins, t.n_src, t.n_bkg, t.observed, t.sm, t.bkg};
+  dataset_card card = {t.n_bins, t.n_src, t.n_bkg, t.observed, t.sm, t.bkg, NULL, NULL};
   test_true(dataset_fill(&asimov, &card, 1, t.observed, &err) == DIP_SUCCESS &&
                 chi2_set_data(ws, t.observed, &err) == DIP_SUCCESS,
             "asimov data (stats/dataset)");

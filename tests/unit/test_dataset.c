@@ -4,6 +4,11 @@
  * nominal nuisances), a joint entry's counts lie back to back in the chi2_set_data layout, the
  * kinds' names round-trip; and through the analysis, the fitted datasets are the provider's
  * (observed: the card's counts; Asimov: chi^2 = 0 exactly at mu = 0 on every shipped card).
+ * Toys: reproducible from (seed, unit, toy) and from nothing else, different for any other key,
+ * integer counts, and with the right moments: Poisson mean and variance with fixed nuisances,
+ * variance lambda + (sigma B)^2 with a constrained one, and a shared alpha that correlates the
+ * cards of a joint entry (4-sigma tolerances from the sampling distributions of mean, variance
+ * and covariance; the draws are seeded, so the test is deterministic).
  */
 #include <math.h>
 #include <stdio.h>
@@ -113,12 +118,100 @@ static void test_analysis_datasets(const char *data_dir) {
   test_true(observed_ok, "analysis, observed: chi^2(mu = 0) > 0 on every card, finite limit");
 }
 
+/* Toys: the key decides the draw, bitwise, and nothing else does. */
+static void test_toy_keys(void) {
+  dataset_card cards[2];
+  synthetic_cards(cards);
+  const double src_sigma[2] = {0.1, 0.2}, sig_a[1] = {0.3}, sig_b[2] = {INFINITY, 0.5};
+  cards[0].src_sigma = cards[1].src_sigma = src_sigma;
+  cards[0].bkg_sigma = sig_a;
+  cards[1].bkg_sigma = sig_b;
+  double a[5], b[5], c[5], d[5], e[5], f[5];
+  dip_error err;
+  dataset_spec k = {.kind = DATA_TOY, .seed = 42, .unit = 7, .toy = 3};
+  dataset_spec next_toy = k, other_unit = k, other_seed = k, swapped = k;
+  next_toy.toy = 4;
+  other_unit.unit = 8;
+  other_seed.seed = 43;
+  swapped.unit = 3;
+  swapped.toy = 7;
+  int ok = dataset_fill(&k, cards, 2, a, &err) == DIP_SUCCESS &&
+           dataset_fill(&next_toy, cards, 2, c, &err) == DIP_SUCCESS &&
+           dataset_fill(&k, cards, 2, b, &err) == DIP_SUCCESS &&
+           dataset_fill(&other_unit, cards, 2, d, &err) == DIP_SUCCESS &&
+           dataset_fill(&other_seed, cards, 2, e, &err) == DIP_SUCCESS &&
+           dataset_fill(&swapped, cards, 2, f, &err) == DIP_SUCCESS;
+  test_true(ok && memcmp(a, b, sizeof a) == 0,
+            "toy: the same (seed, unit, toy) gives bitwise the same counts, whatever came before");
+  test_true(ok && memcmp(a, c, sizeof a) && memcmp(a, d, sizeof a) && memcmp(a, e, sizeof a),
+            "toy: another toy, unit or seed gives other counts");
+  int integer = 1;
+  for (int i = 0; i < 5; i++)
+    integer &= a[i] >= 0 && a[i] == floor(a[i]);
+  test_true(integer, "toy: counts are non-negative integers");
+  test_true(ok && memcmp(a, f, sizeof a) != 0,
+            "toy: the key is not symmetric (unit 7, toy 3 differs from unit 3, toy 7)");
+}
+
+/* Sample moments of n toys of a 2-card entry (one bin each): mean, variance, covariance. */
+typedef struct moments {
+  double mean[2], var[2], cov;
+} moments;
+
+static moments toy_moments(const dataset_card *cards, int n) {
+  double s[2] = {0}, ss[2] = {0}, sab = 0, x[2];
+  dip_error err;
+  for (int t = 0; t < n; t++) {
+    dataset_spec k = {.kind = DATA_TOY, .seed = 2026, .unit = 1, .toy = (uint64_t)t};
+    dataset_fill(&k, cards, 2, x, &err);
+    for (int i = 0; i < 2; i++) {
+      s[i] += x[i];
+      ss[i] += x[i] * x[i];
+    }
+    sab += x[0] * x[1];
+  }
+  moments m;
+  for (int i = 0; i < 2; i++) {
+    m.mean[i] = s[i] / n;
+    m.var[i] = (ss[i] - n * m.mean[i] * m.mean[i]) / (n - 1);
+  }
+  m.cov = (sab - n * m.mean[0] * m.mean[1]) / (n - 1);
+  return m;
+}
+
+/* Two one-bin cards: SM 30 (+ 20 on card b) from one source, background 20 (a), 100 (b). */
+static void test_toy_moments(void) {
+  static const double sm_a[1] = {30}, bkg_a[1] = {20}, sm_b[1] = {20}, bkg_b[1] = {100};
+  const int n = 4000;
+  double src_sigma[1] = {0}, sig_a[1] = {INFINITY}, sig_b[1] = {0};
+  dataset_card cards[2] = {{1, 1, 1, NULL, sm_a, bkg_a, src_sigma, sig_a},
+                           {1, 1, 1, NULL, sm_b, bkg_b, src_sigma, sig_b}};
+  moments m = toy_moments(cards, n);
+  /* Poisson(l): sd(mean) = sqrt(l/n), sd(var) ~ sqrt((l + 2 l^2)/n), sd(cov) ~ sqrt(l_a l_b/n). */
+  test_abs(m.mean[0], 50, 4 * sqrt(50.0 / n), "toy, fixed/free nuisances: mean = 50 (Poisson)");
+  test_abs(m.var[0], 50, 4 * sqrt((50 + 2 * 50.0 * 50) / n), "toy: variance = mean (Poisson)");
+  test_abs(m.cov, 0, 4 * sqrt(50.0 * 120 / n), "toy: no shared nuisance, no covariance");
+  /* Card b's background at sigma 0.2: var = 120 + (0.2 * 100)^2 = 520.  A shared alpha at 0.3 on
+   * the SM (30 and 20 counts): cov = 0.09 * 30 * 20 = 54, var_a = 50 + 0.09 * 900 = 131. */
+  src_sigma[0] = 0.3;
+  sig_b[0] = 0.2;
+  m = toy_moments(cards, n);
+  test_abs(m.mean[1], 120, 4 * sqrt(520.0 / n), "toy, constrained nuisances: mean unchanged");
+  test_abs(m.var[1], 520 + 0.09 * 400, 4 * sqrt(2 * 556.0 * 556 / n),
+           "toy: variance = Poisson + (sigma_alpha SM)^2 + (sigma_beta B)^2");
+  test_abs(m.var[0], 131, 4 * sqrt(2 * 131.0 * 131 / n), "toy: alpha's spread on card a");
+  test_abs(m.cov, 54, 4 * sqrt((131.0 * 556 + 54 * 54) / n),
+           "toy: the shared alpha correlates the cards of a joint entry (cov = 54)");
+}
+
 int main(void) {
   test_suite("dataset");
   dip_gsl_quiet();
   test_kinds();
   test_asimov_is_the_model();
   test_names();
+  test_toy_keys();
+  test_toy_moments();
   char data_dir[4096];
   dip_error err;
   if (dip_data_dir(data_dir, sizeof data_dir, &err) != DIP_SUCCESS) {
