@@ -45,11 +45,13 @@ typedef enum {
   DIPOLE_UNIT_FAILED_LIMIT = 4,   /* the best-fit or the Delta chi^2 root search failed: the
                                      /limits values and chi2_zero are NaN */
   DIPOLE_UNIT_FAILED_NUISANCES = 5, /* the re-profile at mu_best failed: nuisances_best NaN */
+  DIPOLE_UNIT_FAILED_EXPECTED = 6,  /* a fit of the expected sensitivity (Asimov or a toy) failed:
+                                       the /expected fields, mu_pcl and z_local are NaN */
   DIPOLE_N_UNIT_STATUS
 } dipole_unit_status;
 
 /* "not computed", "ok", "no sensitivity", "failed: chi2 profile", "failed: limit search",
- * "failed: best-fit nuisances" ("unknown" outside the range). */
+ * "failed: best-fit nuisances", "failed: expected sensitivity" ("unknown" outside the range). */
 const char *dipole_unit_status_name(int status);
 
 extern const result_schema dipole_result_schema;

@@ -77,12 +77,13 @@ static const result_field fields[DIPOLE_N_FIELDS] = {
     [DIPOLE_STATUS] = {"units/status", RESULT_UINT8, RESULT_SCALAR, 0, "1",
                        "0 not computed, 1 ok, 2 no sensitivity (limit +inf), 3 failed: chi2 "
                        "profile (NaN points), 4 failed: limit search (limits NaN), 5 failed: "
-                       "best-fit nuisances (NaN)", 0, RESULT_JOURNAL_VALUE},
+                       "best-fit nuisances (NaN), 6 failed: expected sensitivity (NaN)", 0,
+                       RESULT_JOURNAL_VALUE},
 };
 
 static const char *const status_words[DIPOLE_N_UNIT_STATUS] = {
     "not computed", "ok", "no sensitivity", "failed: chi2 profile", "failed: limit search",
-    "failed: best-fit nuisances"};
+    "failed: best-fit nuisances", "failed: expected sensitivity"};
 
 const char *dipole_unit_status_name(int status) {
   return status >= 0 && status < DIPOLE_N_UNIT_STATUS ? status_words[status] : "unknown";
@@ -123,8 +124,18 @@ static int eval_unit(void *ctx, size_t entry, size_t coupling, double m4, const 
   double *nuisances = unit_result_doubles(out, DIPOLE_NUISANCES_BEST);
   for (size_t p = 0; p < s.n_nuisances && p < ANALYSIS_MAX_NUISANCES; p++)
     nuisances[p] = s.nuisances[p];
+  /* a failed fit of the expected sensitivity (a toy, the Asimov set) is the unit's status too: its
+   * fields stay NaN (eval_expected writes them only on success) and the scan goes on */
+  int status = eval_expected(ctx, entry, (dip_coupling)coupling, m4, &s, out, err);
+  if (status == DIP_ENUMERIC || status == DIP_EINVAL) {
+    s.status = s.status == DIPOLE_UNIT_OK || s.status == DIPOLE_UNIT_NO_SENSITIVITY
+                   ? DIPOLE_UNIT_FAILED_EXPECTED
+                   : s.status;
+    dip_error_clear(err);
+    status = DIP_SUCCESS;
+  }
   *(uint8_t *)unit_result_field(out, DIPOLE_STATUS) = (uint8_t)s.status;
-  return eval_expected(ctx, entry, (dip_coupling)coupling, m4, &s, out, err);
+  return status;
 }
 
 static void set_attributes(dipole_evaluator *d, const analysis *an, const analysis_options *o) {

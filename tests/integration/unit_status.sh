@@ -39,6 +39,14 @@ check "dipscan limit goes on (exit 0) and names the failure with its reason" \
 check "dipscan limit says no sensitivity (limit +inf) at 19.9 MeV" \
   "grep -q 'at m4 = 19.9 MeV: no sensitivity (limit +inf)' '$W/limit.err' && grep -q ',19.9,.*,inf,' '$W/limit.out'"
 
+# 1b. with statistics.expected: toys the toy fits hit the same flat chi^2: the scan still completes
+config onebin_1_30 "{values: [0.001, $FAILING_M4]}" "$W/toys.h5"
+echo "statistics: {expected: toys}" >>"$W/onebin_1_30.yaml"
+mpirun -np 2 "$DIPSCAN_BIN" scan "$W/onebin_1_30.yaml" >"$W/toys.log" 2>&1; rc=$?
+st=$(py "$W/toys.h5" "print(' '.join(map(str, f['units/status'][0].ravel())))")
+check "expected: toys on the flat card: the scan completes, the failing unit keeps its status ($st)" \
+  "[ $rc -eq 0 ] && [ '$st' = '2 4 2 2 2 2 2 2' ]" "rc $rc: $(grep -m 1 error "$W/toys.log")"
+
 # 2. one bin 1-2 keV and ~1e10 counts per bin on a 30-point m4 grid (both aborted at their first
 #    units before): every unit completes, ok with a finite limit or no sensitivity with +inf
 for card in onebin_1_2 huge_counts; do
