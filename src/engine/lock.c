@@ -17,24 +17,25 @@
 
 enum { BYTE_WRITER = 0, BYTE_RANKS = 1 };
 
-static int set_lock(int fd, short type, off_t byte) {
+/* A lock of `type` on one byte of the lock file. */
+static struct flock byte_lock(short type, off_t byte) {
   struct flock fl;
   memset(&fl, 0, sizeof fl);
   fl.l_type = type;
   fl.l_whence = SEEK_SET;
   fl.l_start = byte;
   fl.l_len = 1;
+  return fl;
+}
+
+static int set_lock(int fd, short type, off_t byte) {
+  struct flock fl = byte_lock(type, byte);
   return fcntl(fd, F_SETLK, &fl);
 }
 
 /* pid of a process holding a lock that conflicts with `type` on byte (0 if none or unknown). */
 static long holder_pid(int fd, short type, off_t byte) {
-  struct flock fl;
-  memset(&fl, 0, sizeof fl);
-  fl.l_type = type;
-  fl.l_whence = SEEK_SET;
-  fl.l_start = byte;
-  fl.l_len = 1;
+  struct flock fl = byte_lock(type, byte);
   return fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK ? (long)fl.l_pid : 0;
 }
 
