@@ -39,6 +39,14 @@ typedef struct scan_report {
    * MPI time means other processes shared the cores. */
   double rank_seconds, io_seconds, mpi_seconds, cpu_seconds;
   long peak_rss_kb;        /* largest peak resident set size of any rank (getrusage) [KiB] */
+  /* Dispatch and writes (docs/scaling.md): rank 0 answered `requests` requests in serve_seconds
+   * (its service time per request, the capacity model's t_s), the workers spent wait_seconds
+   * blocked for replies (all workers); unit_seconds is the mean evaluator time of one unit and
+   * batches / batched_units the batches handed out (rank 0's own included).  io sums every
+   * rank's per-unit write path (cube_io_count). */
+  size_t requests, batches, batched_units;
+  double serve_seconds, wait_seconds, unit_seconds;
+  cube_io_count io;
   int stopped;             /* stopped on a signal before the plan was complete */
   int fatal;               /* see the header comment: the caller must MPI_Abort */
   cube_resume_info resume; /* what rank 0 found in an existing output */

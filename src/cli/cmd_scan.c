@@ -136,6 +136,21 @@ static void report_result(const scan_config *cfg, const scan_report *rep) {
             100.0 * rep->io_seconds / rep->rank_seconds,
             100.0 * rep->mpi_seconds / rep->rank_seconds,
             100.0 * rep->cpu_seconds / rep->rank_seconds, rep->peak_rss_kb);
+  const cube_io_count *io = &rep->io;
+  if (rep->requests > 0 || rep->batches > 0)
+    fprintf(stderr, "dipscan scan: dispatch: %zu batches (mean %.1f units), mean unit %.3g ms; "
+            "rank 0 answered %zu requests in %.3g us each; workers waited %.3g s in all\n",
+            rep->batches, rep->batches ? (double)rep->batched_units / (double)rep->batches : 0.0,
+            1e3 * rep->unit_seconds, rep->requests,
+            rep->requests ? 1e6 * rep->serve_seconds / (double)rep->requests : 0.0,
+            rep->wait_seconds);
+  if (io->units > 0)
+    fprintf(stderr, "dipscan scan: writes: %zu units in %zu flushes: %.3g file-system writes "
+            "per unit (%zu dataset writes, %zu journal appends, %zu syncs), %.0f bytes per unit\n",
+            io->units, io->flushes,
+            (double)(io->data_writes + io->journal_writes + io->syncs) / (double)io->units,
+            io->data_writes, io->journal_writes, io->syncs,
+            (double)(io->data_bytes + io->journal_bytes) / (double)io->units);
   if (rep->stopped)
     fprintf(stderr,
             "dipscan scan: stopped on request; %s is consistent and resumable: rerun the same "
