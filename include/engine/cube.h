@@ -41,14 +41,15 @@
  *
  * Batched writes.  A rank does not write each unit as it finishes: cube_buffer_unit copies the
  * unit's results and encodes its journal record into a per-rank buffer, and cube_flush (the scan
- * calls it at the end of every batch, and when the buffer is full) writes the whole buffer with
+ * calls it every few seconds, when the buffer is full and when it stops) writes the buffer with
  * one H5Dwrite per dataset (a union of hyperslabs: the buffered units sorted by index, runs of
  * consecutive m4 merged into one block) and then appends all its journal records with one
  * write(2).  The order "data, then journal" is that of the unbuffered scheme, so the guarantee
  * is unchanged: a unit is finished when its record is in the journal, and a kill -9 between the
  * data and the journal (or in the middle of either) leaves units that resume resets or keeps,
  * exactly as before; buffered units of a killed rank are simply recomputed.  The file-system
- * operations per unit fall from (fields + 2) to (fields + 2) / (units per flush).
+ * writes per unit fall from about (fields + 2) to (fields x rows + 1) / (units per flush), rows
+ * being the (entry, coupling) rows the flush touches.
  */
 #ifndef DIPSCAN_CUBE_H
 #define DIPSCAN_CUBE_H

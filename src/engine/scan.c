@@ -32,9 +32,12 @@
  * Results do not depend on the number of ranks or the order of completion: each unit is computed
  * from the configuration alone and written to its own hyperslab.
  *
- * Writes.  Finished units go to the cube's per-rank buffer (cube.h, "Batched writes"), written at
- * the end of every batch, when full, and at least every FLUSH_SECONDS; the journal is
- * fdatasynced every SYNC_SECONDS.
+ * Writes.  Finished units go to the cube's per-rank buffer (cube.h, "Batched writes"), written
+ * at the end of a batch when FLUSH_SECONDS have passed since the last write, when the buffer is
+ * full (BUFFER_MAX_BYTES) and when the rank stops; the journal is fdatasynced every
+ * SYNC_SECONDS.  Each flush writes one block per (entry, coupling) row and dataset, so several
+ * batches per flush mean fewer file-system writes per unit; a kill -9 costs at most a batch or
+ * FLUSH_SECONDS of each rank's work, whichever is longer (never consistency: cube.h).
  *
  * Cost accounting.  Every HDF5/journal call and every MPI call of the run is bracketed by
  * MPI_Wtime, so the final report can say which fraction of the ranks' time went to I/O and to
@@ -61,7 +64,7 @@ enum { TAG_REQUEST = 11, TAG_BATCH = 12 };
 enum { REQUEST_STOPPING = 1 };
 enum { REQ_FINISHED, REQ_COMPUTE_NS, REQ_FLAGS, REQ_LEN }; /* a request: REQ_LEN uint64 */
 #define SYNC_SECONDS 10.0      /* journal fdatasync period */
-#define FLUSH_SECONDS 10.0     /* buffered units are written at least this often */
+#define FLUSH_SECONDS 0.25     /* a batch's end flushes the buffer if this long since the last */
 #define BATCH_MIN_SECONDS 0.05 /* least work per batch once the unit cost is known */
 #define BATCH_MAX_SECONDS 2.0  /* most work per batch (progress, flush latency) */
 #define GUIDED_DIVISOR 4       /* a batch takes remaining / (GUIDED_DIVISOR x ranks) units */
@@ -183,6 +186,11 @@ static int run_unit(run_state *st, size_t unit, dip_error *err) {
   st->compute += t1 - t0;
   DIP_TRY(timed(&st->io, t1, cube_buffer_unit(&st->out, unit, &st->result, err)));
   st->computed++;
+  return DIP_SUCCESS;
+}
+
+/* At the end of a batch: write the buffer when FLUSH_SECONDS have passed since the last write. */
+static int batch_done(run_state *st, dip_error *err) {
   return MPI_Wtime() - st->t_flush >= FLUSH_SECONDS ? flush_units(st, err) : DIP_SUCCESS;
 }
 
@@ -385,7 +393,7 @@ static int run_master(run_state *st, master *ms, dip_error *err) {
     if (scan_stop_requested())
       ms->stopping = 1;
     if (own_i == own_n && ms->computes && !ms->stopping) {
-      DIP_TRY(flush_units(st, err));
+      DIP_TRY(batch_done(st, err));
       count_own_cost(st, ms);
       size_t n_ranges = 0;
       take_next(st, ms, st->reply, &n_ranges);
@@ -445,12 +453,12 @@ static int run_worker(run_state *st, dip_error *err) {
     double compute_before = st->compute;
     for (int i = 0; i < n && !stopping && !scan_stop_requested(); i++)
       DIP_TRY(run_unit(st, (size_t)st->batch[i], err));
-    DIP_TRY(flush_units(st, err));
+    DIP_TRY(batch_done(st, err));
     finished = st->computed - before;
     compute = st->compute - compute_before;
     n = await_batch(st, pending);
   }
-  return DIP_SUCCESS;
+  return flush_units(st, err);
 }
 
 /* ---- the run ---- */
