@@ -40,7 +40,7 @@ out=$W/s.h5
 mpirun -np $RANKS "$DRIVER" --drive "$cfg" --output "$out" --cost-ms 20 --log-units "$W/evals" \
   >"$W/s.log" 2>&1 &
 pid=$!
-(sleep 60; kill -9 $pid 2>/dev/null) & watchdog=$!   # a deadlock fails the test, never hangs it
+(sleep 60; kill -9 $pid) >/dev/null 2>&1 & watchdog=$!  # a deadlock fails the test, never hangs it
 for _ in $(seq 400); do [ -s "$out.journal" ] && break; sleep 0.05; done
 sleep 0.2
 kill -USR1 $pid; wait $pid; rc=$?
