@@ -57,6 +57,23 @@ int scan_run(const scan_config *cfg, const cube_meta *meta, int restart,
              const scan_evaluator *ev, MPI_Comm comm, FILE *progress, scan_report *report,
              dip_error *err);
 
+/* What a scan of `units` units of unit_seconds each (evaluator time, measured by a calibration)
+ * costs on `ranks` ranks under this engine's dispatch scheme (scan.c): every rank computes below
+ * the dispatch-only threshold, all but rank 0 above it; the ranks finish within half a minimal
+ * batch of each other; setup_seconds (building the model, once per rank, in parallel) comes on
+ * top.  Per-unit I/O is left out: batched writes make it ~1% of the rank time (docs/scaling.md). */
+typedef struct scan_estimate {
+  int ranks, computing_ranks;
+  size_t units;
+  double unit_seconds, setup_seconds;
+  double core_seconds;     /* units x unit_seconds */
+  double wall_seconds;     /* setup + the work loop on `ranks` ranks */
+  double efficiency;       /* core_seconds / (ranks x wall_seconds) */
+} scan_estimate;
+
+void scan_estimate_cost(size_t units, double unit_seconds, double setup_seconds, int ranks,
+                        scan_estimate *out);
+
 /* Collective agreement on a status: returns the status of the lowest failing rank (DIP_SUCCESS if
  * none) and copies that rank's message into err on every rank. */
 int scan_agree(int status, dip_error *err, MPI_Comm comm);

@@ -629,3 +629,24 @@ int scan_run(const scan_config *cfg, const cube_meta *meta, int restart,
     MPI_Comm_free(&st.comm);
   return status;
 }
+
+/* ---- cost model (scan.h) ---- */
+
+void scan_estimate_cost(size_t units, double unit_seconds, double setup_seconds, int ranks,
+                        scan_estimate *out) {
+  memset(out, 0, sizeof *out);
+  out->ranks = ranks > 0 ? ranks : 1;
+  out->computing_ranks = out->ranks < DISPATCH_ONLY_RANKS ? out->ranks : out->ranks - 1;
+  out->units = units;
+  out->unit_seconds = unit_seconds;
+  out->setup_seconds = setup_seconds;
+  out->core_seconds = (double)units * unit_seconds;
+  size_t per_rank = (units + (size_t)out->computing_ranks - 1) / (size_t)out->computing_ranks;
+  double loop = (double)per_rank * unit_seconds;
+  double least_batch = fmax(2.0 * unit_seconds, BATCH_MIN_SECONDS);
+  double tail = units > (size_t)out->computing_ranks ? 0.5 * fmin(least_batch, loop) : 0.0;
+  out->wall_seconds = setup_seconds + loop + tail;
+  out->efficiency = out->wall_seconds > 0.0
+                        ? out->core_seconds / ((double)out->ranks * out->wall_seconds)
+                        : 0.0;
+}
