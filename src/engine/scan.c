@@ -33,11 +33,13 @@
  * from the configuration alone and written to its own hyperslab.
  *
  * Writes.  Finished units go to the cube's per-rank buffer (cube.h, "Batched writes"), written
- * at the end of a batch when FLUSH_SECONDS have passed since the last write, when the buffer is
- * full (BUFFER_MAX_BYTES) and when the rank stops; the journal is fdatasynced every
- * SYNC_SECONDS.  Each flush writes one block per (entry, coupling) row and dataset, so several
- * batches per flush mean fewer file-system writes per unit; a kill -9 costs at most a batch or
- * FLUSH_SECONDS of each rank's work, whichever is longer (never consistency: cube.h).
+ * at the end of a batch when max(FLUSH_SECONDS, N x FLUSH_SECONDS_PER_RANK) have passed since the
+ * last write (so that N ranks together flush at most ~1000 times a second: a parallel file
+ * system serialises the appends to the one journal), when the buffer is full (BUFFER_MAX_BYTES)
+ * and when the rank stops; the journal is fdatasynced every SYNC_SECONDS.  Each flush writes one
+ * block per (entry, coupling) row and dataset, so several batches per flush mean fewer
+ * file-system writes per unit; a kill -9 costs at most a batch or that flush period of each
+ * rank's work, whichever is longer (never consistency: cube.h).
  *
  * Cost accounting.  Every HDF5/journal call and every MPI call of the run is bracketed by
  * MPI_Wtime, so the final report can say which fraction of the ranks' time went to I/O and to
@@ -64,7 +66,8 @@ enum { TAG_REQUEST = 11, TAG_BATCH = 12 };
 enum { REQUEST_STOPPING = 1 };
 enum { REQ_FINISHED, REQ_COMPUTE_NS, REQ_FLAGS, REQ_LEN }; /* a request: REQ_LEN uint64 */
 #define SYNC_SECONDS 10.0      /* journal fdatasync period */
-#define FLUSH_SECONDS 0.25     /* a batch's end flushes the buffer if this long since the last */
+#define FLUSH_SECONDS 0.25     /* a batch's end flushes the buffer if this long since the last, */
+#define FLUSH_SECONDS_PER_RANK 1e-3 /* or N x this on N ranks (<= ~1000 flushes/s in all) */
 #define BATCH_MIN_SECONDS 0.05 /* least work per batch once the unit cost is known */
 #define BATCH_MAX_SECONDS 2.0  /* most work per batch (progress, flush latency) */
 #define GUIDED_DIVISOR 4       /* a batch takes remaining / (GUIDED_DIVISOR x ranks) units */
@@ -134,7 +137,8 @@ typedef struct run_state {
   unit_result result;      /* one unit's results (scratch) */
   uint64_t *batch;         /* [capacity] units of the current batch */
   uint64_t reply[2 * MAX_RANGES]; /* a batch as ranges of dispatch positions (see queue) */
-  size_t capacity;         /* largest batch (message and write buffers) */
+  size_t capacity;         /* largest batch */
+  double flush_seconds;    /* least time between two writes of the buffer (see Writes) */
   size_t computed;         /* units computed by this rank */
   double compute;          /* seconds this rank spent in the evaluator */
   double wait;             /* seconds this worker spent blocked for a reply */
@@ -189,9 +193,9 @@ static int run_unit(run_state *st, size_t unit, dip_error *err) {
   return DIP_SUCCESS;
 }
 
-/* At the end of a batch: write the buffer when FLUSH_SECONDS have passed since the last write. */
+/* At the end of a batch: write the buffer when flush_seconds have passed since the last write. */
 static int batch_done(run_state *st, dip_error *err) {
-  return MPI_Wtime() - st->t_flush >= FLUSH_SECONDS ? flush_units(st, err) : DIP_SUCCESS;
+  return MPI_Wtime() - st->t_flush >= st->flush_seconds ? flush_units(st, err) : DIP_SUCCESS;
 }
 
 /* ---- rank 0: queue, dispatch, own work, progress ---- */
@@ -463,18 +467,17 @@ static int run_worker(run_state *st, dip_error *err) {
 
 /* ---- the run ---- */
 
-/* The largest batch: the configured batch, else the units BUFFER_MAX_BYTES of buffered results
- * and records hold (at least one m4 value's units), never more than the pending units. */
-static size_t choose_capacity(const run_state *st, size_t pending) {
+/* Units the write buffer holds: BUFFER_MAX_BYTES of results and journal records, at least one m4
+ * value's units and one configured batch, never more than the pending units. */
+static size_t buffer_units(const run_state *st, size_t pending) {
   const scan_config *cfg = st->cfg;
-  if (cfg->batch > 0)
-    return (size_t)cfg->batch;
   const result_schema *s = st->ev->schema;
   size_t per_unit = st->out.journal.record_size + 1;
   for (size_t f = 0; f < s->n_fields; f++)
     per_unit += result_field_count(s, f, cfg->n_mu) * result_type_size(s->fields[f].type);
   size_t cap = BUFFER_MAX_BYTES / per_unit, per_m4 = config_n_entries(cfg) * cfg->n_couplings;
   cap = cap > per_m4 ? cap : per_m4;
+  cap = cap > (size_t)cfg->batch ? cap : (size_t)cfg->batch;
   cap = cap < pending ? cap : pending;
   return cap > 0 ? cap : 1;
 }
@@ -512,21 +515,23 @@ static int prepare_output(run_state *st, const cube_meta *meta, int restart, sca
 /* Rank 0 builds the queue; everyone learns the largest batch and sizes its buffers. */
 static int plan_work(run_state *st, master *ms, scan_report *rep, dip_error *err) {
   int status = DIP_SUCCESS;
-  uint64_t b = 0;
+  uint64_t sizes[2] = {0, 0}; /* the write buffer's units, the largest batch */
   if (st->rank == 0) {
     status = build_queue(st, &ms->q, &ms->before, err);
-    b = choose_capacity(st, ms->q.n);
+    sizes[0] = buffer_units(st, ms->q.n);
+    sizes[1] = st->cfg->batch > 0 ? (uint64_t)st->cfg->batch : sizes[0];
     ms->per_m4 = config_n_entries(st->cfg) * st->cfg->n_couplings;
     ms->computes = st->size < DISPATCH_ONLY_RANKS;
   }
   DIP_TRY(scan_agree(status, err, st->comm));
-  MPI_Bcast(&b, 1, MPI_UINT64_T, 0, st->comm);
-  st->capacity = (size_t)b;
+  MPI_Bcast(sizes, 2, MPI_UINT64_T, 0, st->comm);
+  st->capacity = (size_t)sizes[1];
+  st->flush_seconds = fmax(FLUSH_SECONDS, (double)st->size * FLUSH_SECONDS_PER_RANK);
   st->batch = dip_calloc(st->capacity, sizeof *st->batch, err);
   status = st->batch ? unit_result_init(&st->result, st->ev->schema, st->cfg->n_mu, err)
-                                 : DIP_ENOMEM;
+                     : DIP_ENOMEM;
   if (status == DIP_SUCCESS)
-    status = cube_buffer_reserve(&st->out, st->capacity, err);
+    status = cube_buffer_reserve(&st->out, (size_t)sizes[0], err);
   rep->units_before = ms->before;
   return scan_agree(status, err, st->comm);
 }
