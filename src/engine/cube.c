@@ -5,8 +5,8 @@
  * Three phases: cube_prepare (rank 0 alone, serial HDF5) checks an existing output against the
  * configuration and replays the journal; cube_open (collective) creates the file if needed —
  * under NAME.partial, renamed when complete — and opens it for independent writes; during the
- * scan each rank calls cube_write_unit for its own units, touching only raw data; cube_close
- * (collective) records the end of the run.  Every per-unit dataset is handled by walking the
+ * scan each rank buffers its own units and writes them in batches (cube_flush), raw data only;
+ * cube_close (collective) records the end of the run.  Every per-unit dataset is handled by walking the
  * evaluator's result schema; nothing here knows what the numbers mean.  HDF5's own error printing
  * is switched off: every call is checked and turned into a dip_error naming the file and the
  * operation.
