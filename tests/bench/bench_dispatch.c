@@ -12,6 +12,7 @@
  *   ranks N units U mu M cost_us C batch B wall_s W requests R serve_us S wait_s X mpi_pct P
  *   io_pct I mean_batch A writes_per_unit Q bytes_per_unit Z
  */
+#include <math.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,9 +24,9 @@
 #include "stats/options.h"
 
 static const result_field bench_fields[] = {
-    {"chi2", RESULT_DOUBLE, RESULT_MU_ROW, 0, "1", "synthetic row", 0.0 / 0.0,
+    {"chi2", RESULT_DOUBLE, RESULT_MU_ROW, 0, "1", "synthetic row", NAN,
      RESULT_JOURNAL_HASH},
-    {"limits/mu_1dof", RESULT_DOUBLE, RESULT_SCALAR, 0, "mu_B", "synthetic scalar", 0.0 / 0.0,
+    {"limits/mu_1dof", RESULT_DOUBLE, RESULT_SCALAR, 0, "mu_B", "synthetic scalar", NAN,
      RESULT_JOURNAL_VALUE},
 };
 static const result_schema bench_schema = {bench_fields, 2, NULL, 0};
