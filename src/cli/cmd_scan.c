@@ -1,5 +1,6 @@
 /*
- * cmd_scan.c — `dipscan scan CONFIG.yaml [--restart] [--dry-run] [--output FILE]`.
+ * cmd_scan.c — `dipscan scan CONFIG.yaml [--restart] [--dry-run [--ranks N] [--calibrate S]]
+ *                [--output FILE]`.
  *
  * Reads the scan configuration on every rank (the dipole analysis' sections through its
  * config_model, stats/options.h), logs the resolved configuration (rank 0), builds the analysis
@@ -43,7 +44,8 @@ typedef struct scan_args {
 
 static void usage(FILE *out) {
   fprintf(out,
-          "usage: dipscan scan CONFIG.yaml [--restart] [--dry-run] [--output FILE]\n\n"
+          "usage: dipscan scan CONFIG.yaml [--restart] [--dry-run [--ranks N] [--calibrate S]]\n"
+          "                    [--output FILE]\n\n"
           "Run (or resume) the scan described by CONFIG.yaml under MPI, e.g.\n"
           "  mpirun -np 4 dipscan scan scans/demo.yaml\n\n"
           "  --restart      delete an existing dipscan output (and its journal) and start over;\n"
