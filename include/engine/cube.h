@@ -38,6 +38,18 @@
  * every dataset equals that of an uninterrupted run.  The replay streams the journal (chunks of
  * records, blocks of units), so rank 0 needs ~10 bytes per unit for it, not the whole journal.
  * cube_sync() fdatasyncs the journal.
+ *
+ * Batched writes.  A rank does not write each unit as it finishes: cube_buffer_unit copies the
+ * unit's results and encodes its journal record into a per-rank buffer, and cube_flush (the scan
+ * calls it every few seconds, when the buffer is full and when it stops) writes the buffer with
+ * one H5Dwrite per dataset (a union of hyperslabs: the buffered units sorted by index, runs of
+ * consecutive m4 merged into one block) and then appends all its journal records with one
+ * write(2).  The order "data, then journal" is that of the unbuffered scheme, so the guarantee
+ * is unchanged: a unit is finished when its record is in the journal, and a kill -9 between the
+ * data and the journal (or in the middle of either) leaves units that resume resets or keeps,
+ * exactly as before; buffered units of a killed rank are simply recomputed.  The file-system
+ * writes per unit fall from about (fields + 2) to (fields x rows + 1) / (units per flush), rows
+ * being the (entry, coupling) rows the flush touches.
  */
 #ifndef DIPSCAN_CUBE_H
 #define DIPSCAN_CUBE_H
@@ -69,6 +81,16 @@ typedef struct cube_resume_info {
   size_t records_dropped; /* journal records dropped (torn, corrupt, duplicate, bad row hash) */
 } cube_resume_info;
 
+/* The per-unit write path's file-system operations and bytes on one rank (cube_flush). */
+typedef struct cube_io_count {
+  size_t flushes;         /* cube_flush calls that wrote something */
+  size_t units;           /* units written */
+  size_t data_writes;     /* H5Dwrite calls (one per dataset and flush) */
+  size_t journal_writes;  /* write(2) calls on the journal (one per flush) */
+  size_t syncs;           /* fdatasync calls on the journal */
+  size_t data_bytes, journal_bytes;
+} cube_io_count;
+
 typedef struct cube {
   hid_t file;
   hid_t *fields;          /* [schema->n_fields] datasets */
@@ -82,6 +104,15 @@ typedef struct cube {
   int journal_fd;
   int rank;
   MPI_Comm comm;          /* not owned */
+  /* the per-rank write buffer (cube_buffer_reserve, cube_buffer_unit, cube_flush) */
+  unit_result slot;       /* layout of one unit's results (offsets, counts, size) */
+  size_t buf_capacity, buf_n;
+  size_t *buf_units;      /* [capacity] unit index of each buffered unit */
+  size_t *buf_order;      /* [capacity] buffer slots sorted by unit index */
+  unsigned char *buf_results; /* [capacity][slot.size] */
+  unsigned char *buf_records; /* [capacity][journal.record_size] */
+  unsigned char *buf_stage;   /* [capacity][largest field] one field's values in file order */
+  cube_io_count io;       /* what this rank wrote during the scan */
 } cube;
 
 /* Rank 0 only, before cube_open, serial HDF5: with restart, delete any existing output;
@@ -98,8 +129,17 @@ int cube_open(cube *c, const scan_config *cfg, const cube_meta *meta, const scan
 /* Read the done mask ([n_units], caller-allocated); any rank, independent. */
 int cube_read_done(const cube *c, unsigned char *done, dip_error *err);
 
-/* Any rank, independent: write one unit's results, then append its journal record. */
-int cube_write_unit(cube *c, size_t unit, const unit_result *r, dip_error *err);
+/* Any rank, after cube_open: room for `units` buffered units (replaces any smaller buffer;
+ * flushes first). */
+int cube_buffer_reserve(cube *c, size_t units, dip_error *err);
+
+/* Any rank, independent: buffer one finished unit (its results and journal record); flushes
+ * when the buffer is full.  Nothing of the unit is in the file before the next cube_flush. */
+int cube_buffer_unit(cube *c, size_t unit, const unit_result *r, dip_error *err);
+
+/* Any rank, independent: write every buffered unit (one H5Dwrite per dataset, /done, then one
+ * journal append) and empty the buffer.  A no-op on an empty buffer. */
+int cube_flush(cube *c, dip_error *err);
 
 /* Make the journal durable (fdatasync); cheap, called periodically by the scan. */
 int cube_sync(cube *c, dip_error *err);
@@ -109,7 +149,8 @@ int cube_sync(cube *c, dip_error *err);
 int cube_close(cube *c, int complete, int n_ranks, dip_error *err);
 
 /* Not collective: after a fatal error inside the work loop (the other ranks may never reach
- * cube_close; the job is about to be aborted) release the memory and the journal fd.  The HDF5
+ * cube_close; the job is about to be aborted) release the memory and the journal fd (units
+ * still buffered are dropped: they were never journaled, so a resume recomputes them).  The HDF5
  * file is left open: the journal already describes everything that was written. */
 void cube_abandon(cube *c);
 

@@ -39,6 +39,14 @@ typedef struct scan_report {
    * MPI time means other processes shared the cores. */
   double rank_seconds, io_seconds, mpi_seconds, cpu_seconds;
   long peak_rss_kb;        /* largest peak resident set size of any rank (getrusage) [KiB] */
+  /* Dispatch and writes (docs/scaling.md): rank 0 answered `requests` requests in serve_seconds
+   * (its service time per request, the capacity model's t_s), the workers spent wait_seconds
+   * blocked for replies (all workers); unit_seconds is the mean evaluator time of one unit and
+   * batches / batched_units the batches handed out (rank 0's own included).  io sums every
+   * rank's per-unit write path (cube_io_count). */
+  size_t requests, batches, batched_units;
+  double serve_seconds, wait_seconds, unit_seconds;
+  cube_io_count io;
   int stopped;             /* stopped on a signal before the plan was complete */
   int fatal;               /* see the header comment: the caller must MPI_Abort */
   cube_resume_info resume; /* what rank 0 found in an existing output */
@@ -48,6 +56,23 @@ typedef struct scan_report {
 int scan_run(const scan_config *cfg, const cube_meta *meta, int restart,
              const scan_evaluator *ev, MPI_Comm comm, FILE *progress, scan_report *report,
              dip_error *err);
+
+/* What a scan of `units` units of unit_seconds each (evaluator time, measured by a calibration)
+ * costs on `ranks` ranks under this engine's dispatch scheme (scan.c): every rank computes below
+ * the dispatch-only threshold, all but rank 0 above it; the ranks finish within half a minimal
+ * batch of each other; setup_seconds (building the model, once per rank, in parallel) comes on
+ * top.  Per-unit I/O is left out: batched writes make it ~1% of the rank time (docs/scaling.md). */
+typedef struct scan_estimate {
+  int ranks, computing_ranks;
+  size_t units;
+  double unit_seconds, setup_seconds;
+  double core_seconds;     /* units x unit_seconds */
+  double wall_seconds;     /* setup + the work loop on `ranks` ranks */
+  double efficiency;       /* core_seconds / (ranks x wall_seconds) */
+} scan_estimate;
+
+void scan_estimate_cost(size_t units, double unit_seconds, double setup_seconds, int ranks,
+                        scan_estimate *out);
 
 /* Collective agreement on a status: returns the status of the lowest failing rank (DIP_SUCCESS if
  * none) and copies that rank's message into err on every rank. */

@@ -5,8 +5,8 @@
  * Three phases: cube_prepare (rank 0 alone, serial HDF5) checks an existing output against the
  * configuration and replays the journal; cube_open (collective) creates the file if needed —
  * under NAME.partial, renamed when complete — and opens it for independent writes; during the
- * scan each rank calls cube_write_unit for its own units, touching only raw data; cube_close
- * (collective) records the end of the run.  Every per-unit dataset is handled by walking the
+ * scan each rank buffers its own units and writes them in batches (cube_flush), raw data only;
+ * cube_close (collective) records the end of the run.  Every per-unit dataset is handled by walking the
  * evaluator's result schema; nothing here knows what the numbers mean.  HDF5's own error printing
  * is switched off: every call is checked and turned into a dip_error naming the file and the
  * operation.
@@ -471,7 +471,10 @@ static int cube_init(cube *c, const scan_config *cfg, const result_schema *s, di
   return DIP_SUCCESS;
 }
 
+static void buffer_free(cube *c); /* the write buffer (below, with the write path) */
+
 static void cube_release(cube *c) {
+  buffer_free(c);
   free(c->fields);
   free(c->record);
   free(c->path);
@@ -541,15 +544,132 @@ static int field_io(const cube *c, size_t f, size_t unit, const unit_result *r, 
                  unit_result_field(r, f), writing);
 }
 
-int cube_write_unit(cube *c, size_t unit, const unit_result *r, dip_error *err) {
+/* ---- the per-unit write path: buffered, written per batch ---- */
+
+static void buffer_free(cube *c) {
+  free(c->buf_units);
+  free(c->buf_order);
+  free(c->buf_results);
+  free(c->buf_records);
+  free(c->buf_stage);
+  c->buf_units = c->buf_order = NULL;
+  c->buf_results = c->buf_records = c->buf_stage = NULL;
+  c->buf_capacity = c->buf_n = 0;
+  unit_result_free(&c->slot);
+}
+
+int cube_buffer_reserve(cube *c, size_t units, dip_error *err) {
+  if (units <= c->buf_capacity)
+    return DIP_SUCCESS;
+  DIP_TRY(cube_flush(c, err));
+  buffer_free(c);
+  DIP_TRY(unit_result_init(&c->slot, c->schema, c->n_mu, err));
+  size_t largest = 1;
+  for (size_t f = 0; f < c->schema->n_fields; f++) {
+    size_t bytes = c->slot.count[f] * result_type_size(c->schema->fields[f].type);
+    largest = bytes > largest ? bytes : largest;
+  }
+  if (!(c->buf_units = dip_calloc(units, sizeof *c->buf_units, err)) ||
+      !(c->buf_order = dip_calloc(units, sizeof *c->buf_order, err)) ||
+      !(c->buf_results = dip_calloc(units, c->slot.size ? c->slot.size : 1, err)) ||
+      !(c->buf_records = dip_calloc(units, c->journal.record_size, err)) ||
+      !(c->buf_stage = dip_calloc(units, largest, err))) {
+    buffer_free(c);
+    return DIP_ENOMEM;
+  }
+  c->buf_capacity = units;
+  return DIP_SUCCESS;
+}
+
+int cube_buffer_unit(cube *c, size_t unit, const unit_result *r, dip_error *err) {
+  if (c->buf_capacity == 0)
+    DIP_TRY(cube_buffer_reserve(c, 1, err));
+  size_t i = c->buf_n++;
+  c->buf_units[i] = unit;
+  memcpy(c->buf_results + i * c->slot.size, r->data, c->slot.size);
+  journal_encode(&c->journal, unit, c->rank, r, c->buf_records + i * c->journal.record_size);
+  return c->buf_n == c->buf_capacity ? cube_flush(c, err) : DIP_SUCCESS;
+}
+
+/* Insertion sort of the buffer's slots by unit index (a batch arrives nearly sorted). */
+static void sort_buffer(cube *c) {
+  for (size_t i = 0; i < c->buf_n; i++) {
+    size_t slot = i, j = i;
+    for (; j > 0 && c->buf_units[c->buf_order[j - 1]] > c->buf_units[slot]; j--)
+      c->buf_order[j] = c->buf_order[j - 1];
+    c->buf_order[j] = slot;
+  }
+}
+
+/* The file selection of the buffered units in field f's dataset: one block per run of
+ * consecutive m4 of one (entry, coupling), in unit order (= the dataset's row-major order, the
+ * order in which HDF5 pairs the selection with the memory buffer). */
+static hid_t buffer_selection(const cube *c, hid_t dset, size_t row_len) {
+  hid_t space = H5Dget_space(dset);
+  for (size_t i = 0; space >= 0 && i < c->buf_n;) {
+    size_t first = c->buf_units[c->buf_order[i]], run = 1;
+    while (i + run < c->buf_n && c->buf_units[c->buf_order[i + run]] == first + run &&
+           (first + run) % c->n_m4 != 0)
+      run++;
+    hsize_t start[4] = {first / (c->n_m4 * c->n_couplings), (first / c->n_m4) % c->n_couplings,
+                        first % c->n_m4, 0},
+            count[4] = {1, 1, run, row_len ? row_len : 1};
+    if (H5Sselect_hyperslab(space, i == 0 ? H5S_SELECT_SET : H5S_SELECT_OR, start, NULL, count,
+                            NULL) < 0) {
+      H5Sclose(space);
+      space = -1;
+    }
+    i += run;
+  }
+  return space;
+}
+
+/* One dataset's values of every buffered unit (bytes each, at offset in a slot; NULL offset
+ * source: the byte `one`) staged in unit order and written with one H5Dwrite. */
+static int write_buffered(cube *c, hid_t dset, hid_t type, size_t row_len, size_t offset,
+                          size_t bytes, const uint8_t *one) {
+  for (size_t i = 0; i < c->buf_n; i++)
+    memcpy(c->buf_stage + i * bytes,
+           one ? (const unsigned char *)one
+               : c->buf_results + c->buf_order[i] * c->slot.size + offset,
+           bytes);
+  hsize_t n = c->buf_n * (row_len ? row_len : 1);
+  hid_t fspace = buffer_selection(c, dset, row_len), mspace = H5Screate_simple(1, &n, NULL);
+  int rc = fspace >= 0 && mspace >= 0 &&
+                   H5Dwrite(dset, type, mspace, fspace, H5P_DEFAULT, c->buf_stage) >= 0
+               ? 0
+               : -1;
+  if (fspace >= 0)
+    H5Sclose(fspace);
+  if (mspace >= 0)
+    H5Sclose(mspace);
+  c->io.data_writes++;
+  c->io.data_bytes += c->buf_n * bytes;
+  return rc;
+}
+
+int cube_flush(cube *c, dip_error *err) {
   const char *path = c->path;
-  uint8_t one = 1;
-  for (size_t f = 0; f < c->schema->n_fields; f++)
-    H5TRY(field_io(c, f, unit, r, 1), c->schema->fields[f].path);
-  H5TRY(unit_io(c->done, c, unit, 0, H5T_NATIVE_UINT8, &one, 1), "write /done");
-  journal_encode(&c->journal, unit, c->rank, r, c->record);
-  if (write(c->journal_fd, c->record, c->journal.record_size) != (ssize_t)c->journal.record_size)
+  if (c->buf_n == 0)
+    return DIP_SUCCESS;
+  sort_buffer(c);
+  for (size_t f = 0; f < c->schema->n_fields; f++) {
+    const result_field *fd = &c->schema->fields[f];
+    size_t row_len = fd->shape == RESULT_SCALAR ? 0 : c->slot.count[f];
+    H5TRY(write_buffered(c, c->fields[f], result_hdf5_type(fd->type), row_len, c->slot.offset[f],
+                         c->slot.count[f] * result_type_size(fd->type), NULL),
+          fd->path);
+  }
+  const uint8_t one = 1;
+  H5TRY(write_buffered(c, c->done, H5T_NATIVE_UINT8, 0, 0, 1, &one), "write /done");
+  size_t bytes = c->buf_n * c->journal.record_size;
+  if (write(c->journal_fd, c->buf_records, bytes) != (ssize_t)bytes)
     return dip_error_set(err, DIP_EIO, "%s: cannot append: %s", c->journal_path, strerror(errno));
+  c->io.journal_writes++;
+  c->io.journal_bytes += bytes;
+  c->io.units += c->buf_n;
+  c->io.flushes++;
+  c->buf_n = 0;
   return DIP_SUCCESS;
 }
 
@@ -562,11 +682,14 @@ int cube_read_done(const cube *c, unsigned char *done, dip_error *err) {
 int cube_sync(cube *c, dip_error *err) {
   if (c->journal_fd >= 0 && fdatasync(c->journal_fd) != 0)
     return dip_error_set(err, DIP_EIO, "%s: fdatasync: %s", c->journal_path, strerror(errno));
+  c->io.syncs++;
   return DIP_SUCCESS;
 }
 
 int cube_close(cube *c, int complete, int n_ranks, dip_error *err) {
   const char *path = c->path ? c->path : "(output)";
+  dip_error flush_err;
+  int flushed = c->buf_n > 0 ? cube_flush(c, &flush_err) : DIP_SUCCESS;
   int rc = 0;
   if (c->journal_fd >= 0) {
     rc |= fdatasync(c->journal_fd) | close(c->journal_fd);
@@ -595,7 +718,9 @@ int cube_close(cube *c, int complete, int n_ranks, dip_error *err) {
     c->file = -1;
   }
   int status = DIP_SUCCESS;
-  if (hrc)
+  if (flushed != DIP_SUCCESS)
+    status = dip_error_set(err, flushed, "%s", flush_err.msg);
+  else if (hrc)
     status = dip_error_set(err, DIP_EHDF5, "%s: HDF5 error closing the output", path);
   else if (rc)
     status = dip_error_set(err, DIP_EIO, "%s: error closing the journal", path);

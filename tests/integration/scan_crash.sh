@@ -15,7 +15,10 @@ while [ $runs -lt 10 ] && [ $complete -eq 0 ]; do
   runs=$((runs + 1))
   mpirun -np 2 "$DIPSCAN_BIN" scan "$CFG" --output "$out" >>"$W/c.log" 2>&1 & pid=$!
   if [ $kills -lt 3 ]; then
-    sleep "1.$((RANDOM % 10))"   # MPI start-up and the analysis take ~1 s, the 1440 units ~2 s
+    # Wait for the first journaled units (start-up and the analysis take ~1 s; the ranks write
+    # their buffered units every ~0.25 s), then kill at a random moment of the next ~0.5 s.
+    for _ in $(seq 200); do [ -s "$out.journal" ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.05; done
+    sleep "0.$((RANDOM % 5))"
     n0=$(journal_units "$out.journal" 2>/dev/null | wc -l)
     if kill -0 $pid 2>/dev/null; then
       kill -9 $(pgrep -P $pid) $pid 2>/dev/null; wait $pid 2>/dev/null; kills=$((kills + 1))

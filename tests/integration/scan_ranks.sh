@@ -54,3 +54,18 @@ fi
 check "--dry-run prints the plan (96 units, 3840 points) and creates no output" \
   "[ $rc -eq 0 ] && grep -q 'units: 96 = 3 entries x 2 couplings x 16 m4' '$W/dry.txt' && grep -q 'points: 3840' '$W/dry.txt' && [ ! -e '$W/dry.h5' ]" \
   "rc $rc: $(head -n 3 "$W/dry.txt")"
+dry() { sed -n "s/^$1: //p" "$W/dry.txt"; }
+check "--dry-run: the resolved names and sizes as key: value lines" \
+  "[ \"\$(dry dry_run.output)\" = '$W/dry.h5' ] && [ \"\$(dry dry_run.name)\" = small ] && [ \"\$(dry dry_run.units)\" = 96 ] && [ \"\$(dry dry_run.points)\" = 3840 ]" \
+  "$(grep dry_run "$W/dry.txt")"
+# the estimate: units timed with the real evaluator; core-seconds = units x unit time; on --ranks 4 the
+# wall time covers a quarter of the work plus the set-up, and the efficiency is at most 1
+"$DIPSCAN_BIN" scan "$SMALL" --dry-run --ranks 4 --calibrate 0.3 >"$W/dry.txt" 2>&1; rc=$?
+check "--dry-run --ranks 4: a calibrated estimate consistent with its unit time" \
+  "[ $rc -eq 0 ] && [ \"\$(dry estimate.ranks)\" = 4 ] && [ \"\$(dry estimate.calibration_units)\" -ge 1 ] && awk -v u=\"\$(dry estimate.unit_seconds)\" -v c=\"\$(dry estimate.core_seconds)\" -v w=\"\$(dry estimate.wall_seconds)\" -v s=\"\$(dry estimate.setup_seconds)\" -v e=\"\$(dry estimate.efficiency)\" 'BEGIN {exit !(u > 0 && c > 0 && (c - 96 * u) ^ 2 < (1e-5 * c) ^ 2 && w >= s + c / 4 && e > 0 && e <= 1)}'" \
+  "rc $rc: $(grep estimate "$W/dry.txt")"
+"$DIPSCAN_BIN" scan "$SMALL" --dry-run --calibrate 0 >"$W/dry.txt" 2>&1; rc=$?
+check "--dry-run --calibrate 0: names, no estimate" \
+  "[ $rc -eq 0 ] && grep -q '^dry_run.units: 96' '$W/dry.txt' && ! grep -q '^estimate' '$W/dry.txt'" "rc $rc"
+"$DIPSCAN_BIN" scan "$SMALL" --dry-run --ranks 0 >"$W/dry.txt" 2>&1; rc=$?
+check "--dry-run --ranks 0: refused (exit 2)" "[ $rc -eq 2 ] && grep -q 'ranks must be a whole number' '$W/dry.txt'" "rc $rc"

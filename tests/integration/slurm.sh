@@ -9,8 +9,9 @@
 #      first continuation with `scancel -b --signal=USR1` (the batch shell, as `--signal=B:USR1@120` does at
 #      the time limit), and checks that each exits resumable, the next continuation resumes, and the final
 #      cube and CSV equal run A's;
-#   F  checks that a broken configuration is refused by submit and, submitted anyway, fails once and
-#      cancels the rest of its chain (no loop, nothing left queued);
+#   F  checks that a broken configuration is refused by submit, and that a scan which fails only when it
+#      runs (its output path taken by a non-cube file) fails once and cancels the rest of its chain (no
+#      loop, nothing left queued);
 # and finally tears the cluster down by PID and checks that no daemon and no scratch state is left.
 # The teardown also runs from an EXIT trap, whatever happens.  Budget: under 3 minutes.
 # SKIPs only where slurm/munge are missing and cannot be installed (no root or no apt-get).
@@ -202,7 +203,7 @@ else
   fail "B: CSV equality" "$(diff "$work/a.csv" "$work/b.csv" | head -n 4 | tr '\n' ' ')"
 fi
 
-# --- F: a broken configuration neither starts a chain nor loops -----------------------------------------------
+# --- F: a broken configuration neither starts a chain nor loops; a scan that fails runs once -------------------
 broken=$work/broken.yaml
 write_scan_config "$broken"; echo "no_such_key: 1" >> "$broken"
 if ! submit "$work/submit_f1.txt" "$broken" --ntasks 2 --time 5:00 --output "$work/f.h5" &&
@@ -211,14 +212,17 @@ if ! submit "$work/submit_f1.txt" "$broken" --ntasks 2 --time 5:00 --output "$wo
 else
   fail "F: submit check" "$(tail -n 3 "$work/submit_f1.txt" | tr '\n' ' ')"
 fi
-submit "$work/submit_f2.txt" "$broken" --ntasks 2 --time 5:00 --output "$work/f.h5" --max-continuations 3 --no-check
+# A scan that fails only once it runs (submit's dry run cannot see it): the output path holds a file that
+# is not a dipscan cube, which `dipscan scan` refuses to touch.
+echo "not a cube" > "$work/f_taken.h5"
+submit "$work/submit_f2.txt" "$config" --ntasks 2 --time 5:00 --output "$work/f_taken.h5" --max-continuations 3 --rate 100000
 f_scan=$(field scan "$work/submit_f2.txt"); read -r -a f_cont <<<"$(field continuations "$work/submit_f2.txt")"
 f_red=$(field reduce "$work/submit_f2.txt")
 if [ -n "$f_scan" ] && wait_jobs 30 "$f_scan" "${f_cont[@]}" "$f_red"; then
   s="$(final_state "$f_scan" | cut -d' ' -f1):"
   for j in "${f_cont[@]}" "$f_red"; do s="$s $(final_state "$j" | cut -d' ' -f1)"; done
   [ "$s" = "FAILED: CANCELLED CANCELLED CANCELLED CANCELLED" ] &&
-    pass "F: broken config submitted anyway: one FAILED scan job, its 3 continuations and reducer cancelled" ||
+    pass "F: a scan that fails when it runs: one FAILED scan job, its 3 continuations and reducer cancelled" ||
     fail "F: chain of a broken config" "states: $s"
 else
   fail "F: chain of a broken config" "not finished: $(squeue -h -o '%i %T %r' | tr '\n' ';')"

@@ -31,3 +31,30 @@ sub --time 4; rc=$?
 check "a time limit of 4 minutes is refused with the default grace" "[ $rc -eq 1 ]" "rc $rc"
 sub --time soon; rc=$?
 check "a malformed --time is refused" "[ $rc -eq 1 ] && grep -q 'must be a SLURM time limit' '$W/out'" "$(cat "$W/out")"
+
+# Every value comes from `dipscan scan --dry-run`, never from reading the YAML here: a flow-style
+# configuration (no 'name:' or 'output:' line to grep) gets its job name and its cube (relative to the
+# configuration's folder), and the reducer the cube and the CSV/plots next to it.
+mkdir -p "$W/cfg"
+printf '%s\n' '{name: flowy, output: out/flow.h5, experiments: [xenonnt_sr0],' \
+  '  m4: {values: [0.01, 0.1]}, mu: {from: 1.0e-12, to: 1.0e-9, points: 10, spacing: log}}' >"$W/cfg/flow.yaml"
+(cd "$W" && "$DIPSCAN_ROOT/slurm/submit" "$W/cfg/flow.yaml" --dry-run --time 00:05:00 --rate 1000 >"$W/out" 2>&1); rc=$?
+check "flow-style config: the job name from the resolved 'name' (dipscan-flowy)" \
+  "[ $rc -eq 0 ] && grep -q '^sbatch .*--job-name=dipscan-flowy ' '$W/out' && grep -q -- '--job-name=dipscan-flowy-reduce' '$W/out'" \
+  "rc $rc: $(tail -n 3 "$W/out")"
+check "flow-style config: the reducer reads the resolved cube $W/cfg/out/flow.h5 and writes flow.csv next to it" \
+  "grep -q 'dipscan-reduce.sbatch $W/cfg/out/flow.h5 $W/cfg/out/flow.csv $W/cfg/out/flow-plots' '$W/out'" \
+  "$(grep reduce.sbatch "$W/out")"
+
+# Without --rate the chain is sized from the dry run's calibration (units timed on this machine):
+# --speed 0.0002 pretends the cluster's cores are 5000 times slower, so that several jobs are needed;
+# the number of continuations queued must be the estimate's jobs - 1 plus one spare.
+(cd "$W" && "$DIPSCAN_ROOT/slurm/submit" "$W/cfg/flow.yaml" --dry-run --time 00:05:00 --speed 0.0002 --calibrate 0.5 \
+  >"$W/out" 2>&1); rc=$?
+read -r need per jobs <<<"$(sed -n 's/.*~\([0-9]*\) s of compute, \([0-9]*\) s per job -> \([0-9]*\) job(s).*/\1 \2 \3/p' "$W/out")"
+n_scan=$(grep -c '^sbatch .*dipscan-scan.sbatch' "$W/out")
+check "calibrated estimate: $need s of compute at 150 s per job -> $jobs jobs = ceil(need / per job)" \
+  "[ $rc -eq 0 ] && grep -q 'dry-run estimate ([0-9]* units timed here' '$W/out' && [ \"\${need:-0}\" -gt 150 ] && [ \"\$jobs\" -eq \$(( (need + per - 1) / per )) ]" \
+  "rc $rc: $(grep submit: "$W/out")"
+check "calibrated estimate: $((n_scan - 1)) continuations queued = $jobs jobs - 1 + 1 spare" \
+  "[ \"$n_scan\" -eq \$(( jobs + 1 )) ] && grep -q 'DIPSCAN_CHAIN_MAX=$jobs' '$W/out'" "$(grep submit: "$W/out")"
