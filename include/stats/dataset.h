@@ -24,6 +24,14 @@
  *             dataset's profiled chi^2 describes — so toys and the asymptotic bands estimate the
  *             same distribution.
  *
+ *   signal toy  a pseudo-experiment of the Neyman construction (stats/neyman.h, docs/physics.md
+ *             §11.6): the signal at strength mu and the nuisances at given centres theta (the
+ *             conditional best fit to the data at that mu, in chi2.h order: alpha_s, then each
+ *             card's beta_j).  The constrained nuisances are drawn x ~ N(theta, sigma) (redrawn
+ *             until 1 + x >= 0), free and fixed ones stay at theta, then
+ *             n_k ~ Poisson(sum_s (1 + alpha_s)(SM_s,k + mu^2 S_s,k) + sum_j (1 + beta_j) B_j,k).
+ *             Keyed by (seed, unit, point, toy): `point` is the index of mu on the Neyman axis.
+ *
  * What to make is a dataset_spec.  A toy is keyed by (seed, unit, toy) and nothing else: its
  * generator (GSL mt19937) is seeded from a splitmix64 mix of the three, so a toy never depends on
  * the rank, batch or order that makes it.  mt19937 takes a 32-bit seed (GSL keeps the low 32
@@ -41,11 +49,16 @@
 
 /* DATA_TOY is made by the expected-sensitivity code (stats/bands.h), never selected by a user:
  * data_mode_names lists the two words of `statistics.data` / --data only. */
-typedef enum { DATA_OBSERVED = 0, DATA_ASIMOV = 1, DATA_TOY = 2 } data_mode;
+typedef enum { DATA_OBSERVED = 0, DATA_ASIMOV = 1, DATA_TOY = 2, DATA_TOY_SIGNAL = 3 } data_mode;
 
 typedef struct dataset_spec {
   data_mode kind;
-  uint64_t seed, unit, toy; /* DATA_TOY: the key of the draw (ignored by the other kinds) */
+  uint64_t seed, unit, toy; /* DATA_TOY, DATA_TOY_SIGNAL: the key of the draw (ignored otherwise) */
+  uint64_t point;           /* DATA_TOY_SIGNAL: index of mu on the Neyman axis (part of the key) */
+  double mu;                /* DATA_TOY_SIGNAL: signal strength [mu_B] */
+  const double *centre;     /* DATA_TOY_SIGNAL: nuisance centres, chi2.h order (NULL: all 0) */
+  const double *const *sig; /* DATA_TOY_SIGNAL: [n_cards] -> each card's unit signal S_s,k
+                               [n_src][n_bins] (per mu_B^2, the chi2_experiment layout) */
 } dataset_spec;
 
 /* One card's ingredients (views into the caller's arrays, in the chi2_experiment layout). */

@@ -101,6 +101,7 @@ void analysis_options_default(analysis_options *opt) {
   opt->n_toys = 1000;
   opt->seed = 1;
   opt->power_threshold = BANDS_DEFAULT_POWER_THRESHOLD;
+  neyman_spec_default(&opt->neyman);
 }
 
 /* ---- once per rank: physics stages ----------------------------------------------------------- */
@@ -702,6 +703,90 @@ int analysis_expected(analysis *an, size_t entry_index, dip_coupling coupling, d
     bands_observed(b, observed->mu_limit, observed->mu_best, observed->chi2_zero,
                    observed->chi2_min, q0);
   free(q0);
+  return status;
+}
+
+/* ---- Neyman construction (stats/neyman.h) ------------------------------------------------ */
+
+/* t(mu) = chi^2(mu) - chi^2_min of the data bound to e (never below 0: the minimum is over
+ * mu >= 0, a rounding below it is no information), with the conditional nuisances at mu into
+ * theta (may be NULL).  DIP_ENUMERIC / DIP_EINVAL: the fit failed. */
+static int neyman_t(entry *e, double mu, double *t, double *theta, dip_error *err) {
+  limit_result best;
+  double chi2;
+  if (mu > chi2_mu_max(e->ws))
+    return dip_error_set(err, DIP_EINVAL, "neyman: mu = %g above the largest mu the fit takes (%g)",
+                         mu, chi2_mu_max(e->ws));
+  DIP_TRY(limit_best_fit(e->ws, &best, err));
+  chi2_reset(e->ws);
+  DIP_TRY(chi2_profile(e->ws, mu, &chi2, err));
+  *t = fmax(0.0, chi2 - best.chi2_min);
+  if (theta)
+    memcpy(theta, chi2_nuisances(e->ws), chi2_n_nuisances(e->ws) * sizeof *theta);
+  return DIP_SUCCESS;
+}
+
+/* A fit failure of the construction is the point's outcome: counted, NaN, cleared. */
+static int neyman_trouble(int status, long *n_failed, double *value, dip_error *err) {
+  if (status != DIP_ENUMERIC && status != DIP_EINVAL)
+    return status;
+  (*n_failed)++;
+  *value = NAN;
+  dip_error_clear(err);
+  return DIP_SUCCESS;
+}
+
+/* One Neyman point: t_obs and the centres from the data, then the toys and their quantile. */
+static int neyman_point_eval(analysis *an, entry *e, uint64_t unit, size_t k, double mu,
+                             long n_toys, double *t_toys, double *theta, neyman_point *out,
+                             dip_error *err) {
+  dataset_spec data = configured_dataset(an);
+  *out = (neyman_point){.t_crit = NAN, .t_crit_err = NAN, .t_obs = NAN, .n_failed = 0};
+  DIP_TRY(entry_set_data(e, &data, err));
+  int status = neyman_t(e, mu, &out->t_obs, theta, err);
+  if (status != DIP_SUCCESS) { /* no centres: no toys, each counted as failed */
+    out->n_failed = n_toys - 1;
+    return neyman_trouble(status, &out->n_failed, &out->t_obs, err);
+  }
+  const double *sig[64]; /* build_cards: at most 64 cards */
+  for (size_t i = 0; i < e->n_cards; i++)
+    sig[i] = e->exp[i].sig;
+  for (long j = 0; j < n_toys; j++) {
+    dataset_spec toy = {.kind = DATA_TOY_SIGNAL, .seed = an->opt.seed, .unit = unit, .point = k,
+                        .toy = (uint64_t)j, .mu = mu, .centre = theta, .sig = sig};
+    DIP_TRY(entry_set_data(e, &toy, err));
+    status = neyman_t(e, mu, &t_toys[j], NULL, err);
+    if (status != DIP_SUCCESS)
+      DIP_TRY(neyman_trouble(status, &out->n_failed, &t_toys[j], err));
+  }
+  if (out->n_failed == 0)
+    DIP_TRY(neyman_critical(t_toys, (size_t)n_toys, an->opt.cl, &out->t_crit, &out->t_crit_err,
+                            err));
+  return DIP_SUCCESS;
+}
+
+int analysis_neyman(analysis *an, size_t entry_index, dip_coupling coupling, double m4_MeV,
+                    const double *mu, size_t n_mu, long n_toys, neyman_point *out, long *n_fits,
+                    dip_error *err) {
+  if (entry_index >= an->n_entries)
+    return dip_error_set(err, DIP_EINVAL, "entry %zu out of range", entry_index);
+  if (n_toys < 1 || n_mu > NEYMAN_MAX_POINTS)
+    return dip_error_set(err, DIP_EINVAL, "neyman: need toys >= 1 and at most %d points (got %ld, %zu)",
+                         NEYMAN_MAX_POINTS, n_toys, n_mu);
+  entry *e = &an->entries[entry_index];
+  double total, theta[ANALYSIS_MAX_NUISANCES];
+  DIP_TRY(entry_set_signal(an, e, coupling, m4_MeV, &total, err));
+  double *t_toys = dip_calloc((size_t)n_toys, sizeof *t_toys, err);
+  if (!t_toys)
+    return DIP_ENOMEM;
+  uint64_t unit = analysis_unit_key(entry_index, coupling, m4_MeV);
+  int status = DIP_SUCCESS;
+  *n_fits = 0;
+  for (size_t k = 0; status == DIP_SUCCESS && k < n_mu; k++) {
+    status = neyman_point_eval(an, e, unit, k, mu[k], n_toys, t_toys, theta, &out[k], err);
+    *n_fits += n_toys;
+  }
+  free(t_toys);
   return status;
 }
 
