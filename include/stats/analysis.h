@@ -150,6 +150,23 @@ int analysis_neyman(analysis *an, size_t entry, dip_coupling coupling, double m4
                     const double *mu, size_t n_mu, long n_toys, neyman_point *out, long *n_fits,
                     dip_error *err);
 
+/* Coverage of the 1-dof regions at a true mu (docs/physics.md §11.7): n_pseudo pseudo-experiments
+ * are drawn (signal toys) with the signal at mu_true and the nuisances at their conditional best
+ * fit to the configured data at mu_true; each is fitted, its Wilks region contains mu_true when
+ * t(mu_true) <= the 1-dof threshold, its Neyman region when t(mu_true) <= t_c(mu_true) of its own
+ * construction (n_toys toys centred on its own conditional fit).  Pseudo-experiments whose fit or
+ * construction failed are counted apart, not in n_pseudo. */
+typedef struct coverage_result {
+  long n_pseudo;        /* pseudo-experiments that count */
+  long covered_wilks;   /* ... whose Wilks region contains mu_true */
+  long covered_neyman;  /* ... whose Neyman region contains mu_true */
+  long n_failed;        /* pseudo-experiments left out (a failed fit) */
+} coverage_result;
+
+int analysis_coverage(analysis *an, size_t entry, dip_coupling coupling, double m4_MeV,
+                      double mu_true, long n_pseudo, long n_toys, coverage_result *out,
+                      dip_error *err);
+
 /* The toys' unit key: splitmix64-style mix of the entry index, the coupling and the bits of m4. */
 uint64_t analysis_unit_key(size_t entry, dip_coupling coupling, double m4_MeV);
 

@@ -736,24 +736,34 @@ static int neyman_trouble(int status, long *n_failed, double *value, dip_error *
   return DIP_SUCCESS;
 }
 
-/* One Neyman point: t_obs and the centres from the data, then the toys and their quantile. */
-static int neyman_point_eval(analysis *an, entry *e, uint64_t unit, size_t k, double mu,
-                             long n_toys, double *t_toys, double *theta, neyman_point *out,
-                             dip_error *err) {
-  dataset_spec data = configured_dataset(an);
+/* The signal templates of e's cards, for signal toys (build_cards: at most 64 cards). */
+typedef struct entry_signals {
+  const double *sig[64];
+} entry_signals;
+
+static entry_signals signals_of(const entry *e) {
+  entry_signals s;
+  for (size_t i = 0; i < e->n_cards && i < 64; i++)
+    s.sig[i] = e->exp[i].sig;
+  return s;
+}
+
+/* One Neyman point for dataset `data`: t_obs and the centres from it, then the toys (keyed by
+ * (seed, unit, k, toy)) and their quantile. */
+static int neyman_point_eval(analysis *an, entry *e, const dataset_spec *data, uint64_t unit,
+                             size_t k, double mu, long n_toys, double *t_toys, double *theta,
+                             neyman_point *out, dip_error *err) {
   *out = (neyman_point){.t_crit = NAN, .t_crit_err = NAN, .t_obs = NAN, .n_failed = 0};
-  DIP_TRY(entry_set_data(e, &data, err));
+  DIP_TRY(entry_set_data(e, data, err));
   int status = neyman_t(e, mu, &out->t_obs, theta, err);
   if (status != DIP_SUCCESS) { /* no centres: no toys, each counted as failed */
     out->n_failed = n_toys - 1;
     return neyman_trouble(status, &out->n_failed, &out->t_obs, err);
   }
-  const double *sig[64]; /* build_cards: at most 64 cards */
-  for (size_t i = 0; i < e->n_cards; i++)
-    sig[i] = e->exp[i].sig;
+  entry_signals sig = signals_of(e);
   for (long j = 0; j < n_toys; j++) {
     dataset_spec toy = {.kind = DATA_TOY_SIGNAL, .seed = an->opt.seed, .unit = unit, .point = k,
-                        .toy = (uint64_t)j, .mu = mu, .centre = theta, .sig = sig};
+                        .toy = (uint64_t)j, .mu = mu, .centre = theta, .sig = sig.sig};
     DIP_TRY(entry_set_data(e, &toy, err));
     status = neyman_t(e, mu, &t_toys[j], NULL, err);
     if (status != DIP_SUCCESS)
@@ -780,11 +790,61 @@ int analysis_neyman(analysis *an, size_t entry_index, dip_coupling coupling, dou
   if (!t_toys)
     return DIP_ENOMEM;
   uint64_t unit = analysis_unit_key(entry_index, coupling, m4_MeV);
+  dataset_spec data = configured_dataset(an);
   int status = DIP_SUCCESS;
   *n_fits = 0;
   for (size_t k = 0; status == DIP_SUCCESS && k < n_mu; k++) {
-    status = neyman_point_eval(an, e, unit, k, mu[k], n_toys, t_toys, theta, &out[k], err);
+    status = neyman_point_eval(an, e, &data, unit, k, mu[k], n_toys, t_toys, theta, &out[k], err);
     *n_fits += n_toys;
+  }
+  free(t_toys);
+  return status;
+}
+
+/* ---- coverage (docs/physics.md §11.7) ------------------------------------------------------ */
+
+/* The Neyman point of pseudo-experiment `pe` of mu_true (drawn around `truth`): its own
+ * conditional fit centres its own toys, keyed apart from the data's construction. */
+static int coverage_one(analysis *an, entry *e, uint64_t unit, double mu_true, const double *truth,
+                        long pe, long n_toys, double *t_toys, double *theta, neyman_point *pt,
+                        dip_error *err) {
+  entry_signals sig = signals_of(e);
+  dataset_spec pseudo = {.kind = DATA_TOY_SIGNAL, .seed = an->opt.seed, .unit = unit,
+                         .point = NEYMAN_MAX_POINTS, .toy = (uint64_t)pe, .mu = mu_true,
+                         .centre = truth, .sig = sig.sig};
+  uint64_t inner = unit ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(pe + 1));
+  return neyman_point_eval(an, e, &pseudo, inner, 0, mu_true, n_toys, t_toys, theta, pt, err);
+}
+
+int analysis_coverage(analysis *an, size_t entry_index, dip_coupling coupling, double m4_MeV,
+                      double mu_true, long n_pseudo, long n_toys, coverage_result *out,
+                      dip_error *err) {
+  if (entry_index >= an->n_entries || n_pseudo < 1 || n_toys < 1)
+    return dip_error_set(err, DIP_EINVAL, "coverage: need a valid entry, pseudo-experiments >= 1 "
+                                          "and toys >= 1");
+  entry *e = &an->entries[entry_index];
+  double total, truth[ANALYSIS_MAX_NUISANCES], theta[ANALYSIS_MAX_NUISANCES], t_obs;
+  DIP_TRY(entry_set_signal(an, e, coupling, m4_MeV, &total, err));
+  dataset_spec data = configured_dataset(an);
+  DIP_TRY(entry_set_data(e, &data, err));
+  DIP_TRY(neyman_t(e, mu_true, &t_obs, truth, err)); /* the truth: the data's conditional fit */
+  double *t_toys = dip_calloc((size_t)n_toys, sizeof *t_toys, err);
+  if (!t_toys)
+    return DIP_ENOMEM;
+  uint64_t unit = analysis_unit_key(entry_index, coupling, m4_MeV);
+  double wilks = analysis_threshold_1dof(an);
+  *out = (coverage_result){.n_pseudo = 0};
+  int status = DIP_SUCCESS;
+  for (long pe = 0; status == DIP_SUCCESS && pe < n_pseudo; pe++) {
+    neyman_point pt;
+    status = coverage_one(an, e, unit, mu_true, truth, pe, n_toys, t_toys, theta, &pt, err);
+    if (status != DIP_SUCCESS || isnan(pt.t_obs) || isnan(pt.t_crit)) {
+      out->n_failed += status == DIP_SUCCESS;
+      continue;
+    }
+    out->n_pseudo++;
+    out->covered_wilks += pt.t_obs <= wilks;
+    out->covered_neyman += pt.t_obs <= pt.t_crit;
   }
   free(t_toys);
   return status;
