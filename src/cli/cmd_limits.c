@@ -178,9 +178,11 @@ static int write_outputs(const limits_args *a, const reduce_result *r, const red
   DIP_TRY(plot_profiles(c, r, &ph, a->profile_m4, a->n_profiles, a->plot_dir, err));
   DIP_TRY(plot_kinematics(&ph, a->plot_dir, err));
   DIP_TRY(plot_brazil(c, r, &ph, a->plot_dir, err));
-  fprintf(stderr, "limits: plots in %s/: exclusion.png, profile_m4_*.png, kinematics.png%s "
+  DIP_TRY(plot_neyman(c, r, &ph, a->profile_m4, a->n_profiles, a->plot_dir, err));
+  fprintf(stderr, "limits: plots in %s/: exclusion.png, profile_m4_*.png, kinematics.png%s%s "
                   "(+ .pdf, .dat, .gp)\n",
-          a->plot_dir, reduce_expected_band(c) ? ", brazil*.png" : "");
+          a->plot_dir, reduce_expected_band(c) ? ", brazil*.png" : "",
+          reduce_has_neyman(c) ? ", neyman_limits.png, neyman_tcrit_m4_*.png" : "");
   return DIP_SUCCESS;
 }
 

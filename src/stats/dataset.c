@@ -42,14 +42,16 @@ static uint32_t toy_seed(const dataset_spec *spec) {
   return (uint32_t)(h ^ (h >> 32));
 }
 
-/* A relative normalisation drawn from its constraint around `centre`: the centre when free or
- * fixed, else N(centre, sigma) redrawn until 1 + x >= 0 (a negative expectation is no model). */
+/* A relative normalisation: `centre` when free or fixed (the profile construction's value), else
+ * drawn from its constraint N(0, sigma) — the pull's centre, the observed auxiliary measurement —
+ * redrawn until 1 + x >= 0 (a negative expectation is no model).  See dataset.h for why a
+ * constrained nuisance is not drawn around the centre. */
 static double draw_nuisance(gsl_rng *r, double centre, double sigma) {
   if (!(sigma > 0) || isinf(sigma))
     return centre;
   double x;
   do
-    x = centre + gsl_ran_gaussian(r, sigma);
+    x = gsl_ran_gaussian(r, sigma);
   while (1 + x < 0);
   return x;
 }
