@@ -132,7 +132,7 @@ int analysis_eval_unit(analysis *an, size_t entry, dip_coupling coupling, double
 int analysis_expected(analysis *an, size_t entry, dip_coupling coupling, double m4_MeV,
                       const unit_summary *observed, bands_result *b, dip_error *err);
 
-/* One point of a unit's Neyman construction (stats/neyman.h, docs/physics.md §11.6). */
+/* One point of a unit's Neyman construction (stats/neyman.h, docs/physics.md §12). */
 typedef struct neyman_point {
   double t_crit;     /* cl-quantile of the toys' t(mu); NaN when a toy fit failed */
   double t_crit_err; /* its MC error (order statistics, neyman.h) */
@@ -150,7 +150,7 @@ int analysis_neyman(analysis *an, size_t entry, dip_coupling coupling, double m4
                     const double *mu, size_t n_mu, long n_toys, neyman_point *out, long *n_fits,
                     dip_error *err);
 
-/* Coverage of the 1-dof regions at a true mu (docs/physics.md §11.7): n_pseudo pseudo-experiments
+/* Coverage of the 1-dof regions at a true mu (docs/physics.md §12.4): n_pseudo pseudo-experiments
  * are drawn (signal toys) with the signal at mu_true and the nuisances at their conditional best
  * fit to the configured data at mu_true; each is fitted, its Wilks region contains mu_true when
  * t(mu_true) <= the 1-dof threshold, its Neyman region when t(mu_true) <= t_c(mu_true) of its own

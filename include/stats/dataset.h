@@ -25,7 +25,7 @@
  *             same distribution.
  *
  *   signal toy  a pseudo-experiment of the Neyman construction (stats/neyman.h, docs/physics.md
- *             §11.6): the signal at strength mu, the free nuisances at given centres theta (the
+ *             §12): the signal at strength mu, the free nuisances at given centres theta (the
  *             conditional best fit to the data at that mu, in chi2.h order: alpha_s, then each
  *             card's beta_j), the constrained ones drawn from their constraints N(0, sigma) as in
  *             a background toy, then

@@ -35,7 +35,7 @@ enum dipole_field {
   DIPOLE_N_FIELDS
 };
 
-/* The Neyman construction's fields (stats/neyman.h, docs/physics.md §11.6), after the others:
+/* The Neyman construction's fields (stats/neyman.h, docs/physics.md §12), after the others:
  * present only in dipole_neyman_result_schema, the schema of a scan with statistics.neyman on, so
  * a scan without it writes the cube (and journal records) it always did.  Vectors along the
  * neyman_mu axis (NEYMAN_MAX_POINTS slots, NaN beyond the configured points). */

@@ -1,6 +1,6 @@
 /*
  * neyman.h — the Neyman construction with the profile-likelihood-ratio ordering (Feldman & Cousins,
- * PRD 57 (1998) 3873), nuisances by the profile construction (docs/physics.md §11.6).
+ * PRD 57 (1998) 3873), nuisances by the profile construction (docs/physics.md §12).
  *
  * Test statistic (the one of the Wilks limits, limit.h): t(mu) = chi^2(mu) - chi^2_min with the
  * minimum over mu >= 0.  At each mu_k of a coarse Neyman axis, N pseudo-experiments are drawn with

@@ -5,7 +5,7 @@
  * --mu: --pseudo pseudo-experiments drawn with the signal at mu and the nuisances at their
  * conditional best fit to the data (--data), each fitted; the Wilks region contains mu when
  * t(mu) <= the 1-dof threshold, the Neyman region when t(mu) <= the t_c of its own construction
- * (--toys toys centred on its own conditional fit).  analysis_coverage, docs/physics.md §11.7.
+ * (--toys toys centred on its own conditional fit).  analysis_coverage, docs/physics.md §12.4.
  * CSV on stdout:
  * experiment,coupling,m4_MeV,data,cl,mu_true_muB,pseudo_experiments,toys,coverage_wilks,
  * coverage_wilks_err,coverage_neyman,coverage_neyman_err,failed

@@ -15,7 +15,7 @@
  * (analysis_unit_key), as in a scan with the same entries.
  *
  * --method neyman (1 dof only) adds the Neyman construction (stats/neyman.h, docs/physics.md
- * §11.6): --toys N toys per point (default 1000) on the axis --neyman-mu FROM:TO:POINTS[:SPACING]
+ * §12): --toys N toys per point (default 1000) on the axis --neyman-mu FROM:TO:POINTS[:SPACING]
  * (default: 12 log points from 0.3 to 3 times the row's Wilks limit), the column
  * mu_limit_neyman_muB (the upper end of {t_obs <= t_c}, t_c interpolated linearly in mu, t_obs
  * profiled on 8 sub-points per interval) and, on stderr, t_c(mu) with its MC error and t_obs.

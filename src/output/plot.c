@@ -643,8 +643,15 @@ static void neyman_tcrit_body(FILE *gp, const void *ctx, const char *dat) {
   const reduce_cube *c = x->c;
   int rows, cols, width;
   layout(c->n_couplings, &rows, &cols, &width);
+  const double *mu = (const double *)c->loaded.fields[DIPOLE_NEYMAN_MU] +
+                     reduce_unit(c, 0, 0, x->m) * NEYMAN_MAX_POINTS;
+  size_t n = 0;
+  while (n < NEYMAN_MAX_POINTS && !isnan(mu[n]))
+    n++;
   fprintf(gp, "reset\nset logscale x\nset format x '10^{%%L}'\nset yrange [0:%.3f]\n",
           3.0 * x->r->delta_chi2_1dof);
+  if (n > 1 && mu[0] > 0) /* the Neyman axis (the same in every unit) */
+    fprintf(gp, "set xrange [%.6e:%.6e]\n", mu[0] / 1.3, mu[n - 1] * 1.3);
   fprintf(gp, "set xlabel 'μ_{ℓ4} [μ_B]'\nset ylabel 't(μ) = χ^2(μ) - χ^2_{min}'\n");
   fprintf(gp, "set grid lc rgb '#dddddd'\nset key below horizontal Left reverse font ',9'\n");
   fprintf(gp, "set multiplot layout %d,%d title 'Neyman critical values t_c(μ) (%g%% quantile of "

@@ -801,7 +801,7 @@ int analysis_neyman(analysis *an, size_t entry_index, dip_coupling coupling, dou
   return status;
 }
 
-/* ---- coverage (docs/physics.md §11.7) ------------------------------------------------------ */
+/* ---- coverage (docs/physics.md §12.4) ------------------------------------------------------ */
 
 /* The Neyman point of pseudo-experiment `pe` of mu_true (drawn around `truth`): its own
  * conditional fit centres its own toys, keyed apart from the data's construction. */

@@ -116,7 +116,7 @@ const result_schema dipole_neyman_result_schema = {fields, DIPOLE_N_FIELDS_NEYMA
 /* The unit's Neyman construction (statistics.neyman on).  The unit stays (entry, coupling, m4)
  * with all its Neyman points: the engine's unit and journal record are per (entry, coupling, m4)
  * (engine/scan.h), the points of one unit share the signal template and the data fit, and a unit
- * of K points x N toys is the checkpoint granule (docs/physics.md §11.6 gives its cost). */
+ * of K points x N toys is the checkpoint granule (docs/physics.md §12 gives its cost). */
 static int eval_neyman(dipole_evaluator *d, size_t entry, dip_coupling coupling, double m4,
                        unit_result *out, dip_error *err) {
   neyman_point points[NEYMAN_MAX_POINTS];

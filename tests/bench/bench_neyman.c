@@ -1,5 +1,5 @@
 /*
- * bench_neyman.c — single-core cost of the Neyman construction (docs/physics.md §11.6) and the
+ * bench_neyman.c — single-core cost of the Neyman construction (docs/physics.md §12) and the
  * core-hours of a Neyman scan: every stride-th m4 of the scan configuration, every entry and
  * coupling, analysis_neyman with `toys` toys per point on the configuration's Neyman axis (fewer
  * than the configuration asks: the rate of a toy fit does not depend on their number).  The

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# neyman_scan.sh — a scan with statistics.neyman (docs/physics.md §11.6) on a tiny grid (XENONnT SR0,
+# neyman_scan.sh — a scan with statistics.neyman (docs/physics.md §12) on a tiny grid (XENONnT SR0,
 # 2 couplings, 3 m4, 4 Neyman points x 40 toys): the cube has /neyman/{mu,tcrit,tcrit_mc_error,t_obs,
 # n_failed_toys} and /axes/neyman_mu with units and long_name; every dataset and attribute is bitwise
 # the same on 1, 2 and 4 ranks (cube_fingerprint.py), and after kill -9 mid-run and a resume; the

@@ -1,6 +1,6 @@
 /*
  * test_neyman.c — the Neyman (Feldman-Cousins) construction (stats/neyman.h, analysis_neyman,
- * analysis_coverage; docs/physics.md §11.6-11.7).
+ * analysis_coverage; docs/physics.md §12).
  *
  * Pieces: the axis (ends exact, spacing, every refusal); the critical value of a sample of known
  * law (chi^2_1 draws: the 90% quantile is 2.706 within 3 MC errors, and the order-statistics MC
@@ -16,7 +16,7 @@
  * 2.706; both within 3 MC errors.  The construction is bitwise reproducible (run twice).  Coverage
  * (small version: one mu, 120 pseudo-experiments x 150 toys): the Neyman region contains the true
  * mu in 0.90 of the pseudo-experiments within 2 binomial sigma (the full table at three mu values
- * with 1000 pseudo-experiments is in README / docs/physics.md §11.7).
+ * with 1000 pseudo-experiments is in README / docs/physics.md §12.4).
  */
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
