@@ -80,7 +80,7 @@ static int parse_mu(const char *text, coverage_plan *p) {
 
 static int parse_options(const coverage_args *a, coverage_plan *p) {
   dip_error err;
-  long toys;
+  long toys = 0;
   if (cli_physics_apply(&a->physics, &p->opt, &err) ||
       coupling_from_name(a->coupling ? a->coupling : "universal", &p->coupling, &err) ||
       (a->seed && analysis_option_set(&p->opt, "seed", a->seed, &err))) {

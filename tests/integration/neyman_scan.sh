@@ -89,3 +89,22 @@ bad "unknown key in statistics.neyman" 's/toys: 40,/toyz: 40,/' 'bad.yaml:[0-9]+
 bad "unknown spacing (lists linear, log)" 's/spacing: log}}/spacing: cubic}}/' 'bad.yaml:[0-9]+:[0-9]+: .*cubic.*linear, log'
 bad "more Neyman points than the axis holds" 's/points: 4,/points: 33,/' 'bad.yaml:[0-9]+:[0-9]+: .*points must be a whole number in \[2, 32\]'
 bad "Neyman axis to <= from" 's/to: 3.0e-11/to: 1.0e-12/' 'bad.yaml:[0-9]+:[0-9]+: .*to must be'
+
+# the commands: dipscan limit --method neyman and dipscan coverage (tiny), and their usage errors
+"$DIPSCAN_BIN" limit --experiment xenonnt_sr0 --m4 0.01 --method neyman --toys 50 --expected none \
+  >"$W/lim.csv" 2>"$W/lim.err"; rc=$?
+check "limit --method neyman: column mu_limit_neyman_muB with a finite limit, t_c table on stderr" \
+  "[ $rc -eq 0 ] && head -1 '$W/lim.csv' | grep -q ',mu_limit_neyman_muB$' && awk -F, 'NR == 2 && \$10 + 0 > 0' '$W/lim.csv' | grep -q . && grep -q 't_crit_mc_error' '$W/lim.err'" \
+  "rc $rc: $(cat "$W/lim.csv" "$W/lim.err" | head -5)"
+"$DIPSCAN_BIN" coverage --experiment xenonnt_sr0 --m4 0.01 --mu 1e-11 --pseudo 5 --toys 10 >"$W/cov.csv" 2>&1; rc=$?
+check "coverage: CSV row with fractions in [0, 1] of 5 pseudo-experiments" \
+  "[ $rc -eq 0 ] && awk -F, 'NR == 2 && \$7 == 5 && \$9 >= 0 && \$9 <= 1 && \$11 >= 0 && \$11 <= 1' '$W/cov.csv' | grep -q ." "rc $rc: $(cat "$W/cov.csv")"
+usage() { # NAME EXPECTED-GREP ARGS...
+  local name=$1 want=$2; shift 2
+  "$DIPSCAN_BIN" "$@" >"$W/u.out" 2>&1; local rc=$?
+  check "usage error exits 2: $name" "[ $rc -eq 2 ] && grep -qE '$want' '$W/u.out'" "rc $rc: $(cat "$W/u.out")"
+}
+usage "--method lists wilks, neyman" 'allowed: wilks, neyman' limit --experiment xenonnt_sr0 --m4 0.01 --method foo
+usage "--neyman-mu without --method neyman" 'needs --method neyman' limit --experiment xenonnt_sr0 --m4 0.01 --neyman-mu 1e-12:2e-12:4
+usage "--method neyman with --dof 2" 'needs --dof 1' limit --experiment xenonnt_sr0 --m4 0.01 --method neyman --dof 2
+usage "coverage --pseudo 0" 'pseudo must be' coverage --experiment xenonnt_sr0 --m4 0.01 --mu 1e-11 --pseudo 0
