@@ -4,7 +4,8 @@
 # n_failed_toys} and /axes/neyman_mu with units and long_name; every dataset and attribute is bitwise
 # the same on 1, 2 and 4 ranks (cube_fingerprint.py), and after kill -9 mid-run and a resume; the
 # reducer writes mu_limit_neyman_muB; a scan without statistics.neyman writes no /neyman group;
-# bad neyman keys and values are refused with FILE:LINE:COL and the allowed values.
+# bad neyman keys and values are refused with FILE:LINE:COL and the allowed values; dipscan limit
+# --method neyman and dipscan coverage work (coverage 0.90 within 3 sigma) and refuse bad usage.
 SUITE=neyman-scan
 . "$(dirname "$0")/scan_lib.sh"
 FP="$DIPSCAN_ROOT/tests/regression/cube_fingerprint.py"
@@ -96,9 +97,14 @@ bad "Neyman axis to <= from" 's/to: 3.0e-11/to: 1.0e-12/' 'bad.yaml:[0-9]+:[0-9]
 check "limit --method neyman: column mu_limit_neyman_muB with a finite limit, t_c table on stderr" \
   "[ $rc -eq 0 ] && head -1 '$W/lim.csv' | grep -q ',mu_limit_neyman_muB$' && awk -F, 'NR == 2 && \$10 + 0 > 0' '$W/lim.csv' | grep -q . && grep -q 't_crit_mc_error' '$W/lim.err'" \
   "rc $rc: $(cat "$W/lim.csv" "$W/lim.err" | head -5)"
-"$DIPSCAN_BIN" coverage --experiment xenonnt_sr0 --m4 0.01 --mu 1e-11 --pseudo 5 --toys 10 >"$W/cov.csv" 2>&1; rc=$?
-check "coverage: CSV row with fractions in [0, 1] of 5 pseudo-experiments" \
-  "[ $rc -eq 0 ] && awk -F, 'NR == 2 && \$7 == 5 && \$9 >= 0 && \$9 <= 1 && \$11 >= 0 && \$11 <= 1' '$W/cov.csv' | grep -q ." "rc $rc: $(cat "$W/cov.csv")"
+# coverage, small version (XENONnT, 0.01 MeV, Asimov data, the Wilks limit 9.416e-12 as true mu;
+# 120 pseudo-experiments x 150 toys): Neyman 0.90 within 3 binomial sigma (one deterministic draw;
+# the 2-sigma table with 1000 pseudo-experiments at several mu is in docs/physics.md §12.4)
+"$DIPSCAN_BIN" coverage --experiment xenonnt_sr0 --m4 0.01 --mu 9.416e-12 --data asimov --pseudo 120 \
+  --toys 150 >"$W/cov.csv" 2>&1; rc=$?
+check "coverage: Neyman region covers 0.90 within 3 binomial sigma (120 pseudo-experiments, none failed)" \
+  "[ $rc -eq 0 ] && awk -F, 'NR == 2 && \$7 == 120 && \$13 == 0 && (\$11 - 0.9) ^ 2 <= 9 * 0.09 / 120' '$W/cov.csv' | grep -q ." \
+  "rc $rc: $(cat "$W/cov.csv")"
 usage() { # NAME EXPECTED-GREP ARGS...
   local name=$1 want=$2; shift 2
   "$DIPSCAN_BIN" "$@" >"$W/u.out" 2>&1; local rc=$?
