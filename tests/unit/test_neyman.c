@@ -2,7 +2,8 @@
  * test_neyman.c — the Neyman (Feldman-Cousins) construction (stats/neyman.h, analysis_neyman,
  * analysis_coverage; docs/physics.md §12).
  *
- * Pieces: the axis (ends exact, spacing, every refusal); the critical value of a sample of known
+ * Pieces: the options (statistics.neyman through the setter and the YAML reader, rendered in the
+ * canonical text only when on); the axis (ends exact, spacing, every refusal); the critical value of a sample of known
  * law (chi^2_1 draws: the 90% quantile is 2.706 within 3 MC errors, and the order-statistics MC
  * error agrees with the asymptotic SE sqrt(p (1 - p) / N) / f(t_c) within 25%); the limit from t_c
  * and t_obs (a constant t_c gives the Wilks crossing exactly for a t_obs linear between grid
@@ -28,6 +29,7 @@
 #include "stats/analysis.h"
 #include "stats/dataset.h"
 #include "stats/neyman.h"
+#include "stats/options.h"
 #include "test.h"
 
 static void test_axis(void) {
@@ -148,6 +150,42 @@ static void test_signal_toys(void) {
   test_true(dataset_fill(&spec, &card, 1, a, &err) == DIP_EINVAL, "no signal templates refused");
 }
 
+/* statistics.neyman through the one setter and the YAML reader; the canonical text (hashed) says
+ * it only when it is on, so every other scan keeps its hash. */
+static void test_options(void) {
+  analysis_options opt;
+  analysis_options_default(&opt);
+  dip_error err;
+  test_true(analysis_option_set(&opt, "neyman.toys", "250", &err) == DIP_SUCCESS &&
+                opt.neyman.n_toys == 250 &&
+                analysis_option_set(&opt, "neyman.mu.spacing", "linear", &err) == DIP_SUCCESS &&
+                opt.neyman.log_spacing == 0,
+            "setter: neyman.toys, neyman.mu.spacing");
+  test_true(analysis_option_set(&opt, "neyman.mu.spacing", "cubic", &err) == DIP_EINVAL &&
+                strstr(err.msg, "linear, log") && opt.neyman.log_spacing == 0,
+            "bad spacing: the allowed values listed, option unchanged");
+  test_true(analysis_option_set(&opt, "neyman.mu.points", "1", &err) == DIP_EINVAL &&
+                analysis_option_set(&opt, "neyman.toys", "-3", &err) == DIP_EINVAL &&
+                analysis_option_set(&opt, "neyman.mu.from", "nan", &err) == DIP_EINVAL,
+            "bad points, toys, from refused");
+  config_model model;
+  options_config_model(&model, &opt);
+  static const char on[] = "experiments: [xenonnt_sr0]\nstatistics:\n  neyman: {toys: 300, mu: "
+                           "{from: 1.0e-12, to: 1.0e-10, points: 5}}\n";
+  static const char off[] = "experiments: [xenonnt_sr0]\nstatistics: {cl: 0.9}\n";
+  scan_config cfg;
+  int ok = config_load_string(&cfg, on, sizeof on - 1, "on.yaml", &model, &err) == DIP_SUCCESS;
+  test_true(ok && opt.neyman.n_toys == 300 && opt.neyman.points == 5 &&
+                strstr(cfg.canonical, "statistics.neyman.toys: 300\n") &&
+                strstr(cfg.canonical, "statistics.neyman.mu.points: 5\n"),
+            "YAML statistics.neyman read and rendered into the canonical text");
+  config_free(&cfg);
+  ok = config_load_string(&cfg, off, sizeof off - 1, "off.yaml", &model, &err) == DIP_SUCCESS;
+  test_true(ok && opt.neyman.n_toys == 0 && !strstr(cfg.canonical, "neyman"),
+            "without the section: off, and no neyman line in the canonical text");
+  config_free(&cfg);
+}
+
 static analysis *open_xenonnt(const char *data_dir, long seed) {
   analysis_options opt;
   analysis_options_default(&opt);
@@ -205,6 +243,7 @@ int main(void) {
   test_critical_value();
   test_upper_limit();
   test_signal_toys();
+  test_options();
   char data_dir[4096];
   dip_error err;
   if (dip_data_dir(data_dir, sizeof data_dir, &err)) {
