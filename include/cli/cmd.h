@@ -62,5 +62,7 @@ int cmd_rates(int argc, char **argv);
 int cmd_limit(int argc, char **argv);
 /* dipscan limits CUBE.h5 [...]: reduce a cube to limits (CSV, /limits_reduced) and plots. */
 int cmd_limits(int argc, char **argv);
+/* dipscan coverage: Wilks vs Neyman coverage from pseudo-experiments (cmd_coverage.c). */
+int cmd_coverage(int argc, char **argv);
 
 #endif /* DIPSCAN_CMD_H */

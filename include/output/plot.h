@@ -21,6 +21,10 @@
  *                  ±1σ (green) / ±2σ (yellow) bands of background-only experiments vs m4, one panel
  *                  per coupling, one figure per entry (named brazil_ENTRY when the cube has several
  *                  entries); only for cubes scanned with statistics.expected: asimov | toys.
+ *   neyman_limits  the 1-dof Neyman/Feldman-Cousins limit (dashed, points) next to the Wilks one
+ *                  (solid) vs m4, one panel per coupling; neyman_tcrit_m4_X: t_c(mu) with its MC
+ *                  error bars and t_obs(mu) against the Wilks threshold at the grid m4 nearest X;
+ *                  only for cubes scanned with statistics.neyman.
  *   kinematics     E_min(T) [MeV] vs recoil T [keV] for several m4 and the massless case, with the
  *                  solar endpoints and the analysis window (the reference paper's Fig. 1).
  *
@@ -77,5 +81,9 @@ int plot_profiles(const reduce_cube *c, const reduce_result *r, const plot_physi
                   const double *m4, size_t n_m4, const char *dir, dip_error *err);
 
 int plot_kinematics(const plot_physics *ph, const char *dir, dip_error *err);
+/* The Neyman figures (nothing, DIP_SUCCESS, when the cube has no Neyman construction); one t_c
+ * figure per requested m4 (the profile m4 values). */
+int plot_neyman(const reduce_cube *c, const reduce_result *r, const plot_physics *ph,
+                const double *m4, size_t n_m4, const char *dir, dip_error *err);
 
 #endif /* DIPSCAN_PLOT_H */

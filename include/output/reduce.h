@@ -124,6 +124,16 @@ size_t reduce_report_status(const reduce_cube *c, FILE *out);
  * cube was scanned with statistics.expected: none, predates it, or was not read from a file. */
 const double *reduce_expected_band(const reduce_cube *c);
 
+/* The Neyman construction (statistics.neyman, stats/neyman.h): whether the cube has it, and a
+ * unit's Feldman-Cousins limit — the upper end of {t_obs <= t_c}, t_obs = the unit's chi^2 row
+ * minus the 1-dof reference, t_c interpolated linearly in mu between the Neyman points
+ * (neyman_upper_limit).  NaN when the cube has none, the unit is unfinished, the reduction's
+ * threshold is not the scan's, or the region ends below the Neyman axis; +inf when it reaches
+ * the axis' top.  With it, reduce_write_csv appends mu_limit_neyman_muB to the 1-dof rows (empty
+ * on 2-dof rows). */
+int reduce_has_neyman(const reduce_cube *c);
+double reduce_neyman_limit(const reduce_result *r, const reduce_cube *c, size_t unit);
+
 /* dof_mask: bit 0 = 1-dof rows, bit 1 = 2-dof rows. */
 int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *path, int dof_mask,
                      dip_error *err);

@@ -26,6 +26,7 @@
 #include "stats/bands.h"
 #include "stats/dataset.h"
 #include "stats/limit.h"
+#include "stats/neyman.h"
 
 /* How the background normalisations are constrained: every one free (no pull term), or with the
  * relative width each card documents (its components' sigma_rel). */
@@ -46,6 +47,7 @@ typedef struct analysis_options {
   long n_toys;                 /* background-only toys per unit for EXPECTED_TOYS; default 1000 */
   uint64_t seed;               /* base seed of the toys; default 1 */
   double power_threshold;      /* pi_crit of the power constraint; default 0.32 (bands.h) */
+  neyman_spec neyman;          /* statistics.neyman (neyman.h); default off (n_toys 0) */
 } analysis_options;
 
 void analysis_options_default(analysis_options *opt);
@@ -129,6 +131,41 @@ int analysis_eval_unit(analysis *an, size_t entry, dip_coupling coupling, double
  * fitted. */
 int analysis_expected(analysis *an, size_t entry, dip_coupling coupling, double m4_MeV,
                       const unit_summary *observed, bands_result *b, dip_error *err);
+
+/* One point of a unit's Neyman construction (stats/neyman.h, docs/physics.md §12). */
+typedef struct neyman_point {
+  double t_crit;     /* cl-quantile of the toys' t(mu); NaN when a toy fit failed */
+  double t_crit_err; /* its MC error (order statistics, neyman.h) */
+  double t_obs;      /* t(mu) of the data the options configure (observed or Asimov) */
+  long n_failed;     /* toys whose fit failed */
+} neyman_point;
+
+/* The Neyman construction of a unit at mu[0..n_mu) (n_mu <= NEYMAN_MAX_POINTS) with n_toys toys
+ * per point: the data of the options' kind are fitted (best fit, then the conditional fit at each
+ * mu[k], whose nuisances centre the toys), n_toys signal toys keyed by (options.seed,
+ * analysis_unit_key, k, toy) are drawn and fitted, and out[k] gets t_c, its error and t_obs.
+ * *n_fits = the toy fits done.  A failed fit is the point's outcome (NaN, counted), never an error;
+ * only memory and inputs fail the call.  Independent of rank and order. */
+int analysis_neyman(analysis *an, size_t entry, dip_coupling coupling, double m4_MeV,
+                    const double *mu, size_t n_mu, long n_toys, neyman_point *out, long *n_fits,
+                    dip_error *err);
+
+/* Coverage of the 1-dof regions at a true mu (docs/physics.md §12.4): n_pseudo pseudo-experiments
+ * are drawn (signal toys) with the signal at mu_true and the nuisances at their conditional best
+ * fit to the configured data at mu_true; each is fitted, its Wilks region contains mu_true when
+ * t(mu_true) <= the 1-dof threshold, its Neyman region when t(mu_true) <= t_c(mu_true) of its own
+ * construction (n_toys toys centred on its own conditional fit).  Pseudo-experiments whose fit or
+ * construction failed are counted apart, not in n_pseudo. */
+typedef struct coverage_result {
+  long n_pseudo;        /* pseudo-experiments that count */
+  long covered_wilks;   /* ... whose Wilks region contains mu_true */
+  long covered_neyman;  /* ... whose Neyman region contains mu_true */
+  long n_failed;        /* pseudo-experiments left out (a failed fit) */
+} coverage_result;
+
+int analysis_coverage(analysis *an, size_t entry, dip_coupling coupling, double m4_MeV,
+                      double mu_true, long n_pseudo, long n_toys, coverage_result *out,
+                      dip_error *err);
 
 /* The toys' unit key: splitmix64-style mix of the entry index, the coupling and the bits of m4. */
 uint64_t analysis_unit_key(size_t entry, dip_coupling coupling, double m4_MeV);

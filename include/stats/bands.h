@@ -69,6 +69,12 @@ int bands_toys(double *limits, size_t n, double power_threshold, bands_result *b
 void bands_observed(bands_result *b, double mu_limit, double mu_best, double chi2_zero,
                     double chi2_min, const double *q0_toys);
 
+/* The sample p-quantile of sorted[n] (n >= 1, ascending, +inf allowed) interpolated at rank
+ * (n - 1) p, and the half-width of its distribution-free 68% interval (order statistics at ranks
+ * n p -/+ sqrt(n p (1 - p))).  Shared with the Neyman construction (stats/neyman.h). */
+double bands_quantile(const double *sorted, size_t n, double p);
+double bands_quantile_error(const double *sorted, size_t n, double p);
+
 /* One-sided q0 of a fit: chi2_zero - chi2_min when mu_best > 0, else 0 (never negative). */
 double bands_q0(double mu_best, double chi2_zero, double chi2_min);
 

@@ -9,8 +9,9 @@
 
 #include "engine/result.h"
 
-/* The vector axes of dipole_result_schema. */
+/* The vector axes of dipole_result_schema; the Neyman schema adds its mu axis. */
 enum dipole_axis { DIPOLE_AXIS_NUISANCE, DIPOLE_AXIS_BAND, DIPOLE_N_AXES };
+enum { DIPOLE_AXIS_NEYMAN_MU = DIPOLE_N_AXES, DIPOLE_N_AXES_NEYMAN };
 
 /* Field indices of dipole_result_schema. */
 enum dipole_field {
@@ -34,6 +35,19 @@ enum dipole_field {
   DIPOLE_N_FIELDS
 };
 
+/* The Neyman construction's fields (stats/neyman.h, docs/physics.md §12), after the others:
+ * present only in dipole_neyman_result_schema, the schema of a scan with statistics.neyman on, so
+ * a scan without it writes the cube (and journal records) it always did.  Vectors along the
+ * neyman_mu axis (NEYMAN_MAX_POINTS slots, NaN beyond the configured points). */
+enum dipole_neyman_field {
+  DIPOLE_NEYMAN_MU = DIPOLE_N_FIELDS,
+  DIPOLE_NEYMAN_TCRIT,
+  DIPOLE_NEYMAN_TCRIT_ERROR,
+  DIPOLE_NEYMAN_T_OBS,
+  DIPOLE_NEYMAN_N_FAILED,
+  DIPOLE_N_FIELDS_NEYMAN
+};
+
 /* /units/status (uint8): what became of a unit.  A unit's numerical trouble is its outcome, never
  * an error of the scan: the scan records it here and goes on. */
 typedef enum {
@@ -55,5 +69,8 @@ typedef enum {
 const char *dipole_unit_status_name(int status);
 
 extern const result_schema dipole_result_schema;
+/* dipole_result_schema plus the Neyman fields and axis (a superset: the reducer reads any cube
+ * with it; absent fields read as NULL). */
+extern const result_schema dipole_neyman_result_schema;
 
 #endif /* DIPSCAN_STATS_DIPOLE_RESULT_H */

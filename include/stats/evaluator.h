@@ -23,6 +23,13 @@
  * cross-section convention, cl, threshold, data, electrons, split, solar model, expected, toys,
  * seed (decimal text: all 64 bits), power_threshold), the entry names, the nuisance names of every
  * entry (/axes/nuisance) and the band labels (/axes/band).
+ * With statistics.neyman on, the schema is dipole_neyman_result_schema: also
+ *   neyman/mu                   [neyman_mu] the Neyman axis [mu_B] (the same in every unit)
+ *   neyman/tcrit                [neyman_mu] critical value t_c(mu) from the toys
+ *   neyman/tcrit_mc_error       [neyman_mu] its MC error
+ *   neyman/t_obs                [neyman_mu] t(mu) of the data
+ *   neyman/n_failed_toys        scalar      int64, toy fits that failed (their point's t_c is NaN)
+ * with the labels /axes/neyman_mu (the mu values as text) and the root attribute neyman_toys.
  */
 #ifndef DIPSCAN_STATS_EVALUATOR_H
 #define DIPSCAN_STATS_EVALUATOR_H
@@ -35,14 +42,20 @@
 #define DIPOLE_N_ATTRIBUTES 16
 
 typedef struct dipole_evaluator {
-  scan_evaluator ev;            /* what scan_run takes; ev.ctx is the analysis (not owned) */
-  scan_attribute attributes[DIPOLE_N_ATTRIBUTES];
+  scan_evaluator ev;            /* what scan_run takes; ev.ctx is this struct (do not copy it) */
+  scan_attribute attributes[DIPOLE_N_ATTRIBUTES + 1]; /* + neyman_toys when on */
+  analysis *an;                 /* not owned */
+  double neyman_mu[NEYMAN_MAX_POINTS]; /* the Neyman axis (statistics.neyman; n_neyman == 0: off) */
+  size_t n_neyman;
+  long neyman_toys;
+  char *neyman_text;            /* [NEYMAN_MAX_POINTS][24] the axis as text */
+  const char **neyman_names;    /* [entries][NEYMAN_MAX_POINTS] into neyman_text */
   const char **entry_names;     /* [entries], owned by the analysis */
   char *nuisance_text;          /* [entries][ANALYSIS_MAX_NUISANCES][64] */
   const char **nuisance_names;  /* [entries][ANALYSIS_MAX_NUISANCES] into nuisance_text */
   const char **band_names;      /* [entries][BANDS_N_EDGES] static labels */
   char seed_text[24];           /* the toys' base seed, decimal */
-  const char *const *axis_labels[DIPOLE_N_AXES];
+  const char *const *axis_labels[DIPOLE_N_AXES_NEYMAN];
 } dipole_evaluator;
 
 /* Wire an analysis (with its entries added) built with options opt; both must outlive d. */

@@ -46,6 +46,10 @@ typedef struct limit_result {
  * the result does not depend on earlier calls. */
 int limit_1dof(chi2_workspace *ws, double threshold, limit_result *res, dip_error *err);
 
+/* The best fit alone (limit_1dof without the crossing: mu_limit is NaN), from cold nuisances.  The
+ * Neyman construction (stats/neyman.h) needs chi^2_min of every toy, not its limit. */
+int limit_best_fit(chi2_workspace *ws, limit_result *res, dip_error *err);
+
 /* First mu > mu_from with chi2(mu) = chi2_ref + threshold (2-dof use: chi2_ref = the global
  * minimum).  *mu_cross = mu_from if chi2(mu_from) already reaches chi2_ref + threshold, +INFINITY if
  * no mu does. */

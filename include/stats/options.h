@@ -8,7 +8,9 @@
  *               background (free | card; default free, docs/physics.md §6.1)
  *   statistics: data (observed | asimov), cl (0 < cl < 1), threshold (two-sided | one-sided),
  *               expected (none | asimov | toys; default asimov), toys (default 1000), seed
- *               (default 1), power_threshold (0 < p < 1; default 0.32) — stats/bands.h
+ *               (default 1), power_threshold (0 < p < 1; default 0.32) — stats/bands.h;
+ *               neyman: {toys (0 = off, default), mu: {from, to, points, spacing: log | linear}}
+ *               — the Neyman construction's own mu axis (stats/neyman.h)
  *
  * options_config_model() wires these into the engine's configuration reader (engine/config.h):
  * the engine reads everything else and appends the lines rendered here to the canonical text.
@@ -23,7 +25,8 @@
  * electrons, split, solar_model, day_night, background, data, threshold, expected (a name from
  * the owning module's registry), sources ("all" or a comma-separated list of source names), cl or
  * power_threshold (a number in (0, 1)), toys (a whole number in [1, 1e8]) or seed (a whole number
- * in [0, 2^64)).
+ * in [0, 2^64)), neyman.toys (a whole number in [0, 1e8]), neyman.mu.from / neyman.mu.to (mu >= 0),
+ * neyman.mu.points ([2, NEYMAN_MAX_POINTS]) or neyman.mu.spacing (linear | log).
  * DIP_EINVAL with the allowed values otherwise; *opt is unchanged on failure. */
 int analysis_option_set(analysis_options *opt, const char *key, const char *value,
                         dip_error *err);

@@ -58,7 +58,10 @@ static void usage(FILE *out) {
           "  --profile-m4 LIST comma-separated m4 values [MeV] for the profile plots\n"
           "                    (default 0.01,0.3; the nearest grid values are used)\n"
           "  --no-write        do not write /limits_reduced into the cube\n"
-          "  -h, --help        this text\n");
+          "  -h, --help        this text\n"
+          "A cube scanned with statistics.neyman also gets the CSV column mu_limit_neyman_muB\n"
+          "(1 dof; +inf: past the Neyman axis, nan: below it) and the plots neyman_limits\n"
+          "(Neyman vs Wilks) and neyman_tcrit_m4_X (t_c(mu) vs 2.706 at the --profile-m4 values).\n");
 }
 
 static int parse_profiles(const char *list, limits_args *a) {
@@ -178,9 +181,11 @@ static int write_outputs(const limits_args *a, const reduce_result *r, const red
   DIP_TRY(plot_profiles(c, r, &ph, a->profile_m4, a->n_profiles, a->plot_dir, err));
   DIP_TRY(plot_kinematics(&ph, a->plot_dir, err));
   DIP_TRY(plot_brazil(c, r, &ph, a->plot_dir, err));
-  fprintf(stderr, "limits: plots in %s/: exclusion.png, profile_m4_*.png, kinematics.png%s "
+  DIP_TRY(plot_neyman(c, r, &ph, a->profile_m4, a->n_profiles, a->plot_dir, err));
+  fprintf(stderr, "limits: plots in %s/: exclusion.png, profile_m4_*.png, kinematics.png%s%s "
                   "(+ .pdf, .dat, .gp)\n",
-          a->plot_dir, reduce_expected_band(c) ? ", brazil*.png" : "");
+          a->plot_dir, reduce_expected_band(c) ? ", brazil*.png" : "",
+          reduce_has_neyman(c) ? ", neyman_limits.png, neyman_tcrit_m4_*.png" : "");
   return DIP_SUCCESS;
 }
 

@@ -17,6 +17,8 @@ static const dip_command commands[] = {
     {"limit", "profiled chi^2 limits on mu at fixed m4 values", cmd_limit},
     {"scan", "run or resume a scan (MPI; parallel HDF5 output)", cmd_scan},
     {"limits", "reduce a scan cube to limit tables (CSV) and exclusion plots", cmd_limits},
+    {"coverage", "coverage of the Wilks and Neyman 90% regions from pseudo-experiments",
+     cmd_coverage},
     {NULL, NULL, NULL},
 };
 

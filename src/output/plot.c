@@ -11,6 +11,8 @@
 #include "output/plot.h"
 
 #include "stats/bands.h"
+#include "stats/dipole_result.h"
+#include "stats/neyman.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -526,6 +528,170 @@ int plot_profiles(const reduce_cube *c, const reduce_result *r, const plot_physi
     int rows, cols, width;
     layout(c->n_couplings, &rows, &cols, &width);
     DIP_TRY(write_and_run(dir, name, width, 60 + 500 * rows, profile_body, &x, err));
+  }
+  return DIP_SUCCESS;
+}
+
+/* ---- the Neyman construction: its limit next to Wilks', and t_c(mu) against 2.706 ---- */
+
+typedef struct neyman_ctx {
+  const reduce_cube *c;
+  const reduce_result *r;
+  const plot_physics *ph;
+  size_t m;           /* t_c figure: the grid m4 index */
+  double ymin, ymax, off_top;
+} neyman_ctx;
+
+/* The limits frame as exclusion_range, over the Wilks and Neyman 1-dof limits. */
+static void neyman_range(neyman_ctx *x) {
+  const reduce_result *r = x->r;
+  double lo = INFINITY, hi = 0.0;
+  for (size_t u = 0; u < r->n_units; u++) {
+    const double v[2] = {r->mu_1dof[u], reduce_neyman_limit(r, x->c, u)};
+    for (int k = 0; k < 2; k++)
+      if (isfinite(v[k]) && v[k] > 0.0) {
+        lo = fmin(lo, v[k]);
+        hi = fmax(hi, v[k]);
+      }
+  }
+  if (!isfinite(lo))
+    lo = hi = x->c->n_mu ? x->c->mu[x->c->n_mu - 1] / 1e3 : 1.0;
+  x->ymin = pow(10.0, floor(log10(lo / 1.5)));
+  x->ymax = fmax(pow(10.0, ceil(log10(hi * 1.5))), x->ymin * 100.0);
+  x->off_top = x->ymax * 1e3;
+}
+
+static int write_neyman_limits(const neyman_ctx *x, const char *path, dip_error *err) {
+  const reduce_cube *c = x->c;
+  FILE *fp = open_out(path, err);
+  if (!fp)
+    return DIP_EIO;
+  fprintf(fp, "# dipscan 1-dof limits at cl = %g, data = %s: Wilks (Delta chi^2 = %.4f) and "
+              "Neyman/Feldman-Cousins (t_obs <= t_c from toys);\n# blocks (index f*E + e): "
+              "m4[MeV] mu_wilks[mu_B] mu_neyman[mu_B]; inf written as %.3e, NaN = none (the "
+              "Neyman region ends below its mu axis, or not computed)\n",
+          x->r->cl, c->data, x->r->delta_chi2_1dof, x->off_top);
+  for (size_t f = 0; f < c->n_couplings; f++)
+    for (size_t e = 0; e < c->n_entries; e++) {
+      fprintf(fp, "# %s %s\n", c->entries[e], c->couplings[f]);
+      for (size_t m = 0; m < c->n_m4; m++) {
+        size_t u = reduce_unit(c, e, f, m);
+        fprintf(fp, "%.6e", c->m4[m]);
+        put_value(fp, x->r->mu_1dof[u], x->off_top);
+        put_value(fp, reduce_neyman_limit(x->r, c, u), x->off_top);
+        fprintf(fp, "\n");
+      }
+      fprintf(fp, "\n\n");
+    }
+  return close_out(fp, path, err);
+}
+
+static void neyman_limits_body(FILE *gp, const void *ctx, const char *dat) {
+  const neyman_ctx *x = ctx;
+  const reduce_cube *c = x->c;
+  int rows, cols, width;
+  layout(c->n_couplings, &rows, &cols, &width);
+  fprintf(gp, "reset\nset logscale xy\nset format x '10^{%%L}'\nset format y '10^{%%L}'\n");
+  fprintf(gp, "set xrange [%.6e:%.6e]\nset yrange [%.6e:%.6e]\n", c->m4[0] / 1.5,
+          c->m4[c->n_m4 - 1] * 1.5, x->ymin, x->ymax);
+  fprintf(gp, "set xlabel 'm_4 [MeV]'\nset ylabel 'μ_{ℓ4} upper limit [μ_B]'\n");
+  fprintf(gp, "set grid xtics ytics mxtics lc rgb '#dddddd' front\nset key top left Left reverse "
+              "box opaque font ',8' samplen 2 spacing 1.0\nset clip two\n");
+  fprintf(gp, "set multiplot layout %d,%d title \"%g%% CL 1-dof limits, data: %s\\nWilks "
+              "Δχ^2 = %.3f (solid) vs Neyman/Feldman-Cousins from toys (dashed, points)\" "
+              "font ',11'\n",
+          rows, cols, 100.0 * x->r->cl, c->data[0] ? c->data : "unknown", x->r->delta_chi2_1dof);
+  for (size_t f = 0; f < c->n_couplings; f++) {
+    fprintf(gp, "set title '%s'\nplot ", coupling_title(c->couplings[f]));
+    for (size_t e = 0; e < c->n_entries; e++)
+      fprintf(gp, "%s'%s' index %zu using 1:2 with lines lw 2 lc rgb '%s' title '%s Wilks' "
+                  "noenhanced, \\\n     '' index %zu using 1:3 with linespoints dt 2 lw 2 pt 7 "
+                  "ps 0.6 lc rgb '%s' title '%s Neyman' noenhanced",
+              e ? ", \\\n     " : "", dat, f * c->n_entries + e, entry_color(e),
+              entry_label(x->ph, c, e), f * c->n_entries + e, entry_color(e),
+              entry_label(x->ph, c, e));
+    fprintf(gp, "\n");
+  }
+  fprintf(gp, "unset multiplot\n");
+}
+
+static int write_neyman_tcrit(const neyman_ctx *x, const char *path, dip_error *err) {
+  const reduce_cube *c = x->c;
+  const double *mu = c->loaded.fields[DIPOLE_NEYMAN_MU], *tc = c->loaded.fields[DIPOLE_NEYMAN_TCRIT];
+  const double *tc_err = c->loaded.fields[DIPOLE_NEYMAN_TCRIT_ERROR];
+  const double *t_obs = c->loaded.fields[DIPOLE_NEYMAN_T_OBS];
+  FILE *fp = open_out(path, err);
+  if (!fp)
+    return DIP_EIO;
+  fprintf(fp, "# dipscan Neyman construction at m4 = %.6g MeV, cl = %g; blocks (index f*E + e):\n"
+              "# mu[mu_B] t_crit t_crit_mc_error t_obs (t = chi^2(mu) - chi^2_min; NaN: not "
+              "computed)\n", c->m4[x->m], x->r->cl);
+  for (size_t f = 0; f < c->n_couplings; f++)
+    for (size_t e = 0; e < c->n_entries; e++) {
+      size_t u = reduce_unit(c, e, f, x->m) * NEYMAN_MAX_POINTS;
+      fprintf(fp, "# %s %s\n", c->entries[e], c->couplings[f]);
+      for (size_t k = 0; k < NEYMAN_MAX_POINTS && !isnan(mu[u + k]); k++)
+        fprintf(fp, "%.6e %.6e %.6e %.6e\n", mu[u + k], tc[u + k], tc_err ? tc_err[u + k] : NAN,
+                t_obs ? t_obs[u + k] : NAN);
+      fprintf(fp, "\n\n");
+    }
+  return close_out(fp, path, err);
+}
+
+static void neyman_tcrit_body(FILE *gp, const void *ctx, const char *dat) {
+  const neyman_ctx *x = ctx;
+  const reduce_cube *c = x->c;
+  int rows, cols, width;
+  layout(c->n_couplings, &rows, &cols, &width);
+  const double *mu = (const double *)c->loaded.fields[DIPOLE_NEYMAN_MU] +
+                     reduce_unit(c, 0, 0, x->m) * NEYMAN_MAX_POINTS;
+  size_t n = 0;
+  while (n < NEYMAN_MAX_POINTS && !isnan(mu[n]))
+    n++;
+  fprintf(gp, "reset\nset logscale x\nset format x '10^{%%L}'\nset yrange [0:%.3f]\n",
+          3.0 * x->r->delta_chi2_1dof);
+  if (n > 1 && mu[0] > 0) /* the Neyman axis (the same in every unit) */
+    fprintf(gp, "set xrange [%.6e:%.6e]\n", mu[0] / 1.3, mu[n - 1] * 1.3);
+  fprintf(gp, "set xlabel 'μ_{ℓ4} [μ_B]'\nset ylabel 't(μ) = χ^2(μ) - χ^2_{min}'\n");
+  fprintf(gp, "set grid lc rgb '#dddddd'\nset key below horizontal Left reverse font ',9'\n");
+  fprintf(gp, "set multiplot layout %d,%d title 'Neyman critical values t_c(μ) (%g%% quantile of "
+              "toys, bars: MC error) and t_{obs}(μ) at m_4 = %g MeV, data: %s' font ',11'\n",
+          rows, cols, 100.0 * x->r->cl, c->m4[x->m], c->data[0] ? c->data : "unknown");
+  for (size_t f = 0; f < c->n_couplings; f++) {
+    fprintf(gp, "set title '%s'\nplot ", coupling_title(c->couplings[f]));
+    for (size_t e = 0; e < c->n_entries; e++)
+      fprintf(gp, "'%s' index %zu using 1:2:3 with yerrorlines lw 2 pt 7 ps 0.6 lc rgb '%s' "
+                  "title '%s t_c' noenhanced, \\\n     '' index %zu using 1:4 with lines dt 3 "
+                  "lw 1.5 lc rgb '%s' title '%s t_obs' noenhanced, \\\n     ",
+              dat, f * c->n_entries + e, entry_color(e), entry_label(x->ph, c, e),
+              f * c->n_entries + e, entry_color(e), entry_label(x->ph, c, e));
+    fprintf(gp, "%.6f with lines dt 2 lw 1.5 lc rgb 'black' title 'Wilks, 1 dof: %.3f'\n",
+            x->r->delta_chi2_1dof, x->r->delta_chi2_1dof);
+  }
+  fprintf(gp, "unset multiplot\n");
+}
+
+int plot_neyman(const reduce_cube *c, const reduce_result *r, const plot_physics *ph,
+                const double *m4, size_t n_m4, const char *dir, dip_error *err) {
+  if (!reduce_has_neyman(c))
+    return DIP_SUCCESS;
+  DIP_TRY(check_dir(dir, err));
+  neyman_ctx x = {c, r, ph, 0, 0, 0, 0};
+  int rows, cols, width;
+  layout(c->n_couplings, &rows, &cols, &width);
+  char dat[PATH_LEN], name[64];
+  neyman_range(&x);
+  file_path(dat, dir, "neyman_limits", "dat");
+  DIP_TRY(write_neyman_limits(&x, dat, err));
+  DIP_TRY(write_and_run(dir, "neyman_limits", width, 40 + 480 * rows, neyman_limits_body, &x, err));
+  for (size_t k = 0; k < n_m4; k++) {
+    if (!(m4[k] > 0.0))
+      return dip_error_set(err, DIP_EINVAL, "Neyman plot: m4 %g MeV must be positive", m4[k]);
+    x.m = nearest_m4(c, m4[k]);
+    snprintf(name, sizeof name, "neyman_tcrit_m4_%g", c->m4[x.m]);
+    file_path(dat, dir, name, "dat");
+    DIP_TRY(write_neyman_tcrit(&x, dat, err));
+    DIP_TRY(write_and_run(dir, name, width, 60 + 500 * rows, neyman_tcrit_body, &x, err));
   }
   return DIP_SUCCESS;
 }

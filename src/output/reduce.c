@@ -23,6 +23,7 @@
 
 #include "stats/bands.h"
 #include "stats/dipole_result.h"
+#include "stats/neyman.h"
 
 #define HDF5_TRY(expr, what)                                                          \
   do {                                                                               \
@@ -66,7 +67,7 @@ static void take_views(reduce_cube *c) {
 
 int reduce_cube_read(reduce_cube *c, const char *path, dip_error *err) {
   memset(c, 0, sizeof *c);
-  DIP_TRY(cube_read(&c->loaded, path, &dipole_result_schema, err));
+  DIP_TRY(cube_read(&c->loaded, path, &dipole_neyman_result_schema, err)); /* superset */
   take_views(c);
   int status = c->chi2 ? check_mu_axis(c, path, err)
                        : dip_error_set(err, DIP_EHDF5, "%s: HDF5 error: no /chi2 dataset", path);
@@ -368,6 +369,45 @@ static void put_expected(FILE *fp, const reduce_result *r, const reduce_cube *c,
   fprintf(fp, ",%s,%.4f", v, z ? z[unit] : NAN);
 }
 
+/* ---- the Neyman column (stats/neyman.h; present when the cube has /neyman/tcrit) ---- */
+
+static const char neyman_header[] = ",mu_limit_neyman_muB";
+
+int reduce_has_neyman(const reduce_cube *c) {
+  return c->loaded.fields && c->loaded.fields[DIPOLE_NEYMAN_TCRIT] &&
+         c->loaded.fields[DIPOLE_NEYMAN_MU];
+}
+
+double reduce_neyman_limit(const reduce_result *r, const reduce_cube *c, size_t unit) {
+  if (!reduce_has_neyman(c) || !c->done[unit] || !r->engine_comparable)
+    return NAN; /* t_c is the scan's cl-quantile: another cl has no critical values */
+  const double *mu_n = (const double *)c->loaded.fields[DIPOLE_NEYMAN_MU] + unit * NEYMAN_MAX_POINTS;
+  const double *t_crit =
+      (const double *)c->loaded.fields[DIPOLE_NEYMAN_TCRIT] + unit * NEYMAN_MAX_POINTS;
+  size_t n_n = 0;
+  while (n_n < NEYMAN_MAX_POINTS && !isnan(mu_n[n_n]))
+    n_n++;
+  double *mu = malloc((c->n_mu + 1) * sizeof *mu), *t_obs = malloc((c->n_mu + 1) * sizeof *t_obs);
+  double limit = NAN;
+  if (mu && t_obs) {
+    size_t n = build_row(c, unit, mu, t_obs);
+    for (size_t i = 0; i < n; i++)
+      t_obs[i] -= r->chi2_row_min[unit];
+    limit = neyman_upper_limit(mu_n, t_crit, n_n, mu, t_obs, n);
+  }
+  free(mu);
+  free(t_obs);
+  return limit;
+}
+
+static void put_neyman(FILE *fp, const reduce_result *r, const reduce_cube *c, size_t unit,
+                       size_t dof) {
+  char v[32] = "";
+  if (dof == 1)
+    format_mu(v, sizeof v, reduce_neyman_limit(r, c, unit));
+  fprintf(fp, ",%s", v);
+}
+
 /* PATH.tmp, held with an exclusive flock while this process writes it (a second reducer on the
  * same CSV is refused); one left behind by a killed reducer is simply reused. */
 static FILE *open_csv_tmp(const char *tmp, const char *path, dip_error *err) {
@@ -405,8 +445,9 @@ int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *p
                                   strerror(errno))
                   : err->status;
   int expected = reduce_expected_band(c) != NULL;
-  fprintf(fp, "experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB%s\n",
-          expected ? expected_header : "");
+  int neyman = reduce_has_neyman(c);
+  fprintf(fp, "experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB%s%s\n",
+          expected ? expected_header : "", neyman ? neyman_header : "");
   for (size_t e = 0; e < c->n_entries; e++)
     for (size_t f = 0; f < c->n_couplings; f++)
       for (size_t dof = 1; dof <= 2; dof++) {
@@ -426,6 +467,8 @@ int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *p
                   c->data[0] ? c->data : "unknown", r->cl, dof, mu);
           if (expected)
             put_expected(fp, r, c, unit, dof);
+          if (neyman)
+            put_neyman(fp, r, c, unit, dof);
           fputc('\n', fp);
         }
       }

@@ -101,6 +101,7 @@ void analysis_options_default(analysis_options *opt) {
   opt->n_toys = 1000;
   opt->seed = 1;
   opt->power_threshold = BANDS_DEFAULT_POWER_THRESHOLD;
+  neyman_spec_default(&opt->neyman);
 }
 
 /* ---- once per rank: physics stages ----------------------------------------------------------- */
@@ -702,6 +703,150 @@ int analysis_expected(analysis *an, size_t entry_index, dip_coupling coupling, d
     bands_observed(b, observed->mu_limit, observed->mu_best, observed->chi2_zero,
                    observed->chi2_min, q0);
   free(q0);
+  return status;
+}
+
+/* ---- Neyman construction (stats/neyman.h) ------------------------------------------------ */
+
+/* t(mu) = chi^2(mu) - chi^2_min of the data bound to e (never below 0: the minimum is over
+ * mu >= 0, a rounding below it is no information), with the conditional nuisances at mu into
+ * theta (may be NULL).  DIP_ENUMERIC / DIP_EINVAL: the fit failed. */
+static int neyman_t(entry *e, double mu, double *t, double *theta, dip_error *err) {
+  limit_result best;
+  double chi2;
+  if (mu > chi2_mu_max(e->ws))
+    return dip_error_set(err, DIP_EINVAL, "neyman: mu = %g above the largest mu the fit takes (%g)",
+                         mu, chi2_mu_max(e->ws));
+  DIP_TRY(limit_best_fit(e->ws, &best, err));
+  chi2_reset(e->ws);
+  DIP_TRY(chi2_profile(e->ws, mu, &chi2, err));
+  *t = fmax(0.0, chi2 - best.chi2_min);
+  if (theta)
+    memcpy(theta, chi2_nuisances(e->ws), chi2_n_nuisances(e->ws) * sizeof *theta);
+  return DIP_SUCCESS;
+}
+
+/* A fit failure of the construction is the point's outcome: counted, NaN, cleared. */
+static int neyman_trouble(int status, long *n_failed, double *value, dip_error *err) {
+  if (status != DIP_ENUMERIC && status != DIP_EINVAL)
+    return status;
+  (*n_failed)++;
+  *value = NAN;
+  dip_error_clear(err);
+  return DIP_SUCCESS;
+}
+
+/* The signal templates of e's cards, for signal toys (build_cards: at most 64 cards). */
+typedef struct entry_signals {
+  const double *sig[64];
+} entry_signals;
+
+static entry_signals signals_of(const entry *e) {
+  entry_signals s;
+  for (size_t i = 0; i < e->n_cards && i < 64; i++)
+    s.sig[i] = e->exp[i].sig;
+  return s;
+}
+
+/* One Neyman point for dataset `data`: t_obs and the centres from it, then the toys (keyed by
+ * (seed, unit, k, toy)) and their quantile. */
+static int neyman_point_eval(analysis *an, entry *e, const dataset_spec *data, uint64_t unit,
+                             size_t k, double mu, long n_toys, double *t_toys, double *theta,
+                             neyman_point *out, dip_error *err) {
+  *out = (neyman_point){.t_crit = NAN, .t_crit_err = NAN, .t_obs = NAN, .n_failed = 0};
+  DIP_TRY(entry_set_data(e, data, err));
+  int status = neyman_t(e, mu, &out->t_obs, theta, err);
+  if (status != DIP_SUCCESS) { /* no centres: no toys, each counted as failed */
+    out->n_failed = n_toys - 1;
+    return neyman_trouble(status, &out->n_failed, &out->t_obs, err);
+  }
+  entry_signals sig = signals_of(e);
+  for (long j = 0; j < n_toys; j++) {
+    dataset_spec toy = {.kind = DATA_TOY_SIGNAL, .seed = an->opt.seed, .unit = unit, .point = k,
+                        .toy = (uint64_t)j, .mu = mu, .centre = theta, .sig = sig.sig};
+    DIP_TRY(entry_set_data(e, &toy, err));
+    status = neyman_t(e, mu, &t_toys[j], NULL, err);
+    if (status != DIP_SUCCESS)
+      DIP_TRY(neyman_trouble(status, &out->n_failed, &t_toys[j], err));
+  }
+  if (out->n_failed == 0)
+    DIP_TRY(neyman_critical(t_toys, (size_t)n_toys, an->opt.cl, &out->t_crit, &out->t_crit_err,
+                            err));
+  return DIP_SUCCESS;
+}
+
+int analysis_neyman(analysis *an, size_t entry_index, dip_coupling coupling, double m4_MeV,
+                    const double *mu, size_t n_mu, long n_toys, neyman_point *out, long *n_fits,
+                    dip_error *err) {
+  if (entry_index >= an->n_entries)
+    return dip_error_set(err, DIP_EINVAL, "entry %zu out of range", entry_index);
+  if (n_toys < 1 || n_mu > NEYMAN_MAX_POINTS)
+    return dip_error_set(err, DIP_EINVAL, "neyman: need toys >= 1 and at most %d points (got %ld, %zu)",
+                         NEYMAN_MAX_POINTS, n_toys, n_mu);
+  entry *e = &an->entries[entry_index];
+  double total, theta[ANALYSIS_MAX_NUISANCES];
+  DIP_TRY(entry_set_signal(an, e, coupling, m4_MeV, &total, err));
+  double *t_toys = dip_calloc((size_t)n_toys, sizeof *t_toys, err);
+  if (!t_toys)
+    return DIP_ENOMEM;
+  uint64_t unit = analysis_unit_key(entry_index, coupling, m4_MeV);
+  dataset_spec data = configured_dataset(an);
+  int status = DIP_SUCCESS;
+  *n_fits = 0;
+  for (size_t k = 0; status == DIP_SUCCESS && k < n_mu; k++) {
+    status = neyman_point_eval(an, e, &data, unit, k, mu[k], n_toys, t_toys, theta, &out[k], err);
+    *n_fits += n_toys;
+  }
+  free(t_toys);
+  return status;
+}
+
+/* ---- coverage (docs/physics.md §12.4) ------------------------------------------------------ */
+
+/* The Neyman point of pseudo-experiment `pe` of mu_true (drawn around `truth`): its own
+ * conditional fit centres its own toys, keyed apart from the data's construction. */
+static int coverage_one(analysis *an, entry *e, uint64_t unit, double mu_true, const double *truth,
+                        long pe, long n_toys, double *t_toys, double *theta, neyman_point *pt,
+                        dip_error *err) {
+  entry_signals sig = signals_of(e);
+  dataset_spec pseudo = {.kind = DATA_TOY_SIGNAL, .seed = an->opt.seed, .unit = unit,
+                         .point = NEYMAN_MAX_POINTS, .toy = (uint64_t)pe, .mu = mu_true,
+                         .centre = truth, .sig = sig.sig};
+  uint64_t inner = unit ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(pe + 1));
+  return neyman_point_eval(an, e, &pseudo, inner, 0, mu_true, n_toys, t_toys, theta, pt, err);
+}
+
+int analysis_coverage(analysis *an, size_t entry_index, dip_coupling coupling, double m4_MeV,
+                      double mu_true, long n_pseudo, long n_toys, coverage_result *out,
+                      dip_error *err) {
+  if (entry_index >= an->n_entries || n_pseudo < 1 || n_toys < 1)
+    return dip_error_set(err, DIP_EINVAL, "coverage: need a valid entry, pseudo-experiments >= 1 "
+                                          "and toys >= 1");
+  entry *e = &an->entries[entry_index];
+  double total, truth[ANALYSIS_MAX_NUISANCES], theta[ANALYSIS_MAX_NUISANCES], t_obs;
+  DIP_TRY(entry_set_signal(an, e, coupling, m4_MeV, &total, err));
+  dataset_spec data = configured_dataset(an);
+  DIP_TRY(entry_set_data(e, &data, err));
+  DIP_TRY(neyman_t(e, mu_true, &t_obs, truth, err)); /* the truth: the data's conditional fit */
+  double *t_toys = dip_calloc((size_t)n_toys, sizeof *t_toys, err);
+  if (!t_toys)
+    return DIP_ENOMEM;
+  uint64_t unit = analysis_unit_key(entry_index, coupling, m4_MeV);
+  double wilks = analysis_threshold_1dof(an);
+  *out = (coverage_result){.n_pseudo = 0};
+  int status = DIP_SUCCESS;
+  for (long pe = 0; status == DIP_SUCCESS && pe < n_pseudo; pe++) {
+    neyman_point pt;
+    status = coverage_one(an, e, unit, mu_true, truth, pe, n_toys, t_toys, theta, &pt, err);
+    if (status != DIP_SUCCESS || isnan(pt.t_obs) || isnan(pt.t_crit)) {
+      out->n_failed += status == DIP_SUCCESS;
+      continue;
+    }
+    out->n_pseudo++;
+    out->covered_wilks += pt.t_obs <= wilks;
+    out->covered_neyman += pt.t_obs <= pt.t_crit;
+  }
+  free(t_toys);
   return status;
 }
 

@@ -42,7 +42,7 @@ void bands_asimov(double mu_asimov, double threshold, double power_threshold, ba
 /* Half-width of the distribution-free 68% interval of the p-quantile of sorted[n]: the order
  * statistics at ranks n p -/+ sqrt(n p (1 - p)); +inf when the upper one is a toy without
  * sensitivity, 0 when both are. */
-static double quantile_error(const double *sorted, size_t n, double p) {
+double bands_quantile_error(const double *sorted, size_t n, double p) {
   double centre = n * p, spread = sqrt(n * p * (1 - p));
   double lo = floor(centre - spread), hi = ceil(centre + spread);
   size_t i_lo = lo < 1 ? 0 : (size_t)lo - 1, i_hi = hi > n ? n - 1 : (size_t)hi - 1;
@@ -54,7 +54,7 @@ static double quantile_error(const double *sorted, size_t n, double p) {
 /* The sample p-quantile of sorted[n], interpolated between order statistics as
  * gsl_stats_quantile_from_sorted_data ((n - 1) p), but never 0 * inf: a quantile that touches a toy
  * without sensitivity (+inf) is +inf unless it falls exactly on a finite order statistic. */
-static double quantile(const double *sorted, size_t n, double p) {
+double bands_quantile(const double *sorted, size_t n, double p) {
   double h = (double)(n - 1) * p;
   size_t i = (size_t)floor(h);
   double d = h - (double)i;
@@ -72,10 +72,10 @@ int bands_toys(double *limits, size_t n, double power_threshold, bands_result *b
   gsl_sort(limits, 1, n);
   for (int i = 0; i < BANDS_N_EDGES; i++) {
     double p = gsl_cdf_ugaussian_P(bands_sigma[i]);
-    b->edge[i] = quantile(limits, n, p);
-    b->edge_err[i] = quantile_error(limits, n, p);
+    b->edge[i] = bands_quantile(limits, n, p);
+    b->edge_err[i] = bands_quantile_error(limits, n, p);
   }
-  b->pcl_edge = quantile(limits, n, power_threshold);
+  b->pcl_edge = bands_quantile(limits, n, power_threshold);
   b->n_toys = n;
   b->p_local_toys = NAN;
   return DIP_SUCCESS;

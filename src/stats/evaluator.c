@@ -20,13 +20,14 @@
 
 static const char mu_unit[] = "mu_B", m4_unit[] = "MeV";
 
-static const result_axis axes[DIPOLE_N_AXES] = {[DIPOLE_AXIS_NUISANCE] = {"nuisance",
-                                                                          ANALYSIS_MAX_NUISANCES},
-                                                [DIPOLE_AXIS_BAND] = {"band", BANDS_N_EDGES}};
+static const result_axis axes[DIPOLE_N_AXES_NEYMAN] = {
+    [DIPOLE_AXIS_NUISANCE] = {"nuisance", ANALYSIS_MAX_NUISANCES},
+    [DIPOLE_AXIS_BAND] = {"band", BANDS_N_EDGES},
+    [DIPOLE_AXIS_NEYMAN_MU] = {"neyman_mu", NEYMAN_MAX_POINTS}};
 static const char *const band_labels[BANDS_N_EDGES] = {"-2 sigma", "-1 sigma", "median",
                                                        "+1 sigma", "+2 sigma"};
 
-static const result_field fields[DIPOLE_N_FIELDS] = {
+static const result_field fields[DIPOLE_N_FIELDS_NEYMAN] = {
     [DIPOLE_CHI2] = {"chi2", RESULT_DOUBLE, RESULT_MU_ROW, 0, "1",
                      "profiled chi^2 at each mu (nuisances profiled at every point)", NAN,
                      RESULT_JOURNAL_HASH},
@@ -79,6 +80,25 @@ static const result_field fields[DIPOLE_N_FIELDS] = {
                        "profile (NaN points), 4 failed: limit search (limits NaN), 5 failed: "
                        "best-fit nuisances (NaN), 6 failed: expected sensitivity (NaN)", 0,
                        RESULT_JOURNAL_VALUE},
+    [DIPOLE_NEYMAN_MU] = {"neyman/mu", RESULT_DOUBLE, RESULT_VECTOR, DIPOLE_AXIS_NEYMAN_MU, "mu_B",
+                          "mu of the Neyman construction's axis (statistics.neyman.mu; NaN in "
+                          "unused slots)", NAN, RESULT_JOURNAL_VALUE},
+    [DIPOLE_NEYMAN_TCRIT] = {"neyman/tcrit", RESULT_DOUBLE, RESULT_VECTOR, DIPOLE_AXIS_NEYMAN_MU,
+                             "1",
+                             "critical value t_c(mu): the cl-quantile of t(mu) = chi^2(mu) - "
+                             "chi^2_min(mu >= 0) over toys with the signal at mu and the nuisances "
+                             "at their conditional best fit to the data (NaN: a toy fit failed)",
+                             NAN, RESULT_JOURNAL_VALUE},
+    [DIPOLE_NEYMAN_TCRIT_ERROR] = {"neyman/tcrit_mc_error", RESULT_DOUBLE, RESULT_VECTOR,
+                                   DIPOLE_AXIS_NEYMAN_MU, "1",
+                                   "MC error of tcrit: half-width of the 68% order-statistics "
+                                   "interval of the quantile", NAN, RESULT_JOURNAL_VALUE},
+    [DIPOLE_NEYMAN_T_OBS] = {"neyman/t_obs", RESULT_DOUBLE, RESULT_VECTOR, DIPOLE_AXIS_NEYMAN_MU,
+                             "1", "t(mu) = chi^2(mu) - chi^2_min of the fitted data (the region "
+                                  "is t_obs <= tcrit)", NAN, RESULT_JOURNAL_VALUE},
+    [DIPOLE_NEYMAN_N_FAILED] = {"neyman/n_failed_toys", RESULT_INT64, RESULT_SCALAR, 0, "1",
+                                "toy fits of the Neyman construction that failed (their point's "
+                                "tcrit is NaN)", 0, RESULT_JOURNAL_VALUE},
 };
 
 static const char *const status_words[DIPOLE_N_UNIT_STATUS] = {
@@ -90,6 +110,33 @@ const char *dipole_unit_status_name(int status) {
 }
 
 const result_schema dipole_result_schema = {fields, DIPOLE_N_FIELDS, axes, DIPOLE_N_AXES};
+const result_schema dipole_neyman_result_schema = {fields, DIPOLE_N_FIELDS_NEYMAN, axes,
+                                                   DIPOLE_N_AXES_NEYMAN};
+
+/* The unit's Neyman construction (statistics.neyman on).  The unit stays (entry, coupling, m4)
+ * with all its Neyman points: the engine's unit and journal record are per (entry, coupling, m4)
+ * (engine/scan.h), the points of one unit share the signal template and the data fit, and a unit
+ * of K points x N toys is the checkpoint granule (docs/physics.md §12 gives its cost). */
+static int eval_neyman(dipole_evaluator *d, size_t entry, dip_coupling coupling, double m4,
+                       unit_result *out, dip_error *err) {
+  neyman_point points[NEYMAN_MAX_POINTS];
+  long n_fits = 0, n_failed = 0;
+  DIP_TRY(analysis_neyman(d->an, entry, coupling, m4, d->neyman_mu, d->n_neyman, d->neyman_toys,
+                          points, &n_fits, err));
+  double *mu = unit_result_doubles(out, DIPOLE_NEYMAN_MU);
+  double *tcrit = unit_result_doubles(out, DIPOLE_NEYMAN_TCRIT);
+  double *tcrit_err = unit_result_doubles(out, DIPOLE_NEYMAN_TCRIT_ERROR);
+  double *t_obs = unit_result_doubles(out, DIPOLE_NEYMAN_T_OBS);
+  for (size_t k = 0; k < d->n_neyman; k++) {
+    mu[k] = d->neyman_mu[k];
+    tcrit[k] = points[k].t_crit;
+    tcrit_err[k] = points[k].t_crit_err;
+    t_obs[k] = points[k].t_obs;
+    n_failed += points[k].n_failed;
+  }
+  *unit_result_int64s(out, DIPOLE_NEYMAN_N_FAILED) = n_failed;
+  return DIP_SUCCESS;
+}
 
 /* The unit's expected sensitivity (NaN when statistics.expected is none: b stays untouched). */
 static int eval_expected(analysis *an, size_t entry, dip_coupling coupling, double m4,
@@ -110,9 +157,10 @@ static int eval_expected(analysis *an, size_t entry, dip_coupling coupling, doub
 
 static int eval_unit(void *ctx, size_t entry, size_t coupling, double m4, const double *mu,
                      size_t n_mu, unit_result *out, dip_error *err) {
+  dipole_evaluator *d = ctx;
   unit_summary s;
   memset(&s, 0, sizeof s);
-  DIP_TRY(analysis_eval_unit(ctx, entry, (dip_coupling)coupling, m4, mu, n_mu,
+  DIP_TRY(analysis_eval_unit(d->an, entry, (dip_coupling)coupling, m4, mu, n_mu,
                              unit_result_doubles(out, DIPOLE_CHI2), &s, err));
   *unit_result_doubles(out, DIPOLE_MU_1DOF) = s.mu_limit;
   *unit_result_doubles(out, DIPOLE_CHI2_MIN) = s.chi2_min;
@@ -126,7 +174,7 @@ static int eval_unit(void *ctx, size_t entry, size_t coupling, double m4, const 
     nuisances[p] = s.nuisances[p];
   /* a failed fit of the expected sensitivity (a toy, the Asimov set) is the unit's status too: its
    * fields stay NaN (eval_expected writes them only on success) and the scan goes on */
-  int status = eval_expected(ctx, entry, (dip_coupling)coupling, m4, &s, out, err);
+  int status = eval_expected(d->an, entry, (dip_coupling)coupling, m4, &s, out, err);
   if (status == DIP_ENUMERIC || status == DIP_EINVAL) {
     s.status = s.status == DIPOLE_UNIT_OK || s.status == DIPOLE_UNIT_NO_SENSITIVITY
                    ? DIPOLE_UNIT_FAILED_EXPECTED
@@ -135,6 +183,8 @@ static int eval_unit(void *ctx, size_t entry, size_t coupling, double m4, const 
     status = DIP_SUCCESS;
   }
   *(uint8_t *)unit_result_field(out, DIPOLE_STATUS) = (uint8_t)s.status;
+  if (status == DIP_SUCCESS && d->n_neyman > 0)
+    status = eval_neyman(d, entry, (dip_coupling)coupling, m4, out, err);
   return status;
 }
 
@@ -159,6 +209,26 @@ static void set_attributes(dipole_evaluator *d, const analysis *an, const analys
       {"power_threshold", NULL, 0, o->power_threshold},
   };
   memcpy(d->attributes, attrs, sizeof attrs);
+  d->attributes[DIPOLE_N_ATTRIBUTES] = (scan_attribute){"neyman_toys", NULL, 0,
+                                                        (double)o->neyman.n_toys};
+}
+
+/* The Neyman axis and its labels (the mu values, "%.6g"), when statistics.neyman is on. */
+static int set_neyman(dipole_evaluator *d, const analysis *an, const analysis_options *o,
+                      dip_error *err) {
+  d->neyman_toys = o->neyman.n_toys;
+  if (o->neyman.n_toys == 0)
+    return DIP_SUCCESS;
+  DIP_TRY(neyman_axis(&o->neyman, d->neyman_mu, &d->n_neyman, err));
+  size_t n_entries = analysis_n_entries(an);
+  if (!(d->neyman_text = dip_calloc(NEYMAN_MAX_POINTS, 24, err)) ||
+      !(d->neyman_names = dip_calloc(n_entries * NEYMAN_MAX_POINTS, sizeof *d->neyman_names, err)))
+    return DIP_ENOMEM;
+  for (size_t k = 0; k < d->n_neyman; k++)
+    snprintf(d->neyman_text + 24 * k, 24, "%.6g", d->neyman_mu[k]);
+  for (size_t i = 0; i < n_entries * NEYMAN_MAX_POINTS; i++)
+    d->neyman_names[i] = d->neyman_text + 24 * (i % NEYMAN_MAX_POINTS);
+  return DIP_SUCCESS;
 }
 
 /* Names of every entry and of its nuisances ("" for unused slots). */
@@ -191,20 +261,25 @@ int dipole_evaluator_init(dipole_evaluator *d, analysis *an, const analysis_opti
                           dip_error *err) {
   memset(d, 0, sizeof *d);
   set_attributes(d, an, opt);
+  d->an = an;
   int status = set_names(d, an, err);
+  if (status == DIP_SUCCESS)
+    status = set_neyman(d, an, opt, err);
   if (status != DIP_SUCCESS) {
     dipole_evaluator_free(d);
     return status;
   }
   d->axis_labels[DIPOLE_AXIS_NUISANCE] = d->nuisance_names;
   d->axis_labels[DIPOLE_AXIS_BAND] = d->band_names;
+  d->axis_labels[DIPOLE_AXIS_NEYMAN_MU] = d->neyman_names;
+  int neyman = d->n_neyman > 0;
   d->ev = (scan_evaluator){.eval = eval_unit,
-                           .ctx = an,
-                           .schema = &dipole_result_schema,
+                           .ctx = d,
+                           .schema = neyman ? &dipole_neyman_result_schema : &dipole_result_schema,
                            .m4_unit = m4_unit,
                            .mu_unit = mu_unit,
                            .attributes = d->attributes,
-                           .n_attributes = DIPOLE_N_ATTRIBUTES,
+                           .n_attributes = DIPOLE_N_ATTRIBUTES + (size_t)neyman,
                            .entry_names = d->entry_names,
                            .axis_labels = d->axis_labels};
   return DIP_SUCCESS;
@@ -215,5 +290,7 @@ void dipole_evaluator_free(dipole_evaluator *d) {
   free(d->nuisance_text);
   free(d->nuisance_names);
   free(d->band_names);
+  free(d->neyman_text);
+  free(d->neyman_names);
   memset(d, 0, sizeof *d);
 }

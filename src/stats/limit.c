@@ -205,20 +205,37 @@ int limit_crossing(chi2_workspace *ws, double chi2_ref, double threshold, double
   return DIP_SUCCESS;
 }
 
-int limit_1dof(chi2_workspace *ws, double threshold, limit_result *res, dip_error *err) {
-  if (!(threshold > 0.0) || !isfinite(threshold))
-    return dip_error_set(err, DIP_EINVAL, "limit: threshold %g is not a positive number", threshold);
+/* Best fit along mu >= 0 from cold nuisances; *x_best in natural units (0 without signal). */
+static int best_fit_cold(chi2_workspace *ws, scan_context *c, limit_result *res, double *x_best) {
   chi2_reset(ws);
-  DIP_TRY(chi2_profile(ws, 0.0, &res->chi2_zero, err));
+  DIP_TRY(chi2_profile(ws, 0.0, &res->chi2_zero, c->err));
   res->mu_best = 0.0;
   res->chi2_min = res->chi2_zero;
   res->mu_limit = INFINITY;
+  *x_best = 0.0;
+  if (isinf(c->mu_unit))
+    return DIP_SUCCESS;
+  DIP_TRY(best_fit(c, res->chi2_zero, x_best, &res->chi2_min));
+  res->mu_best = mu_of(c, *x_best);
+  return DIP_SUCCESS;
+}
+
+int limit_best_fit(chi2_workspace *ws, limit_result *res, dip_error *err) {
   scan_context c = context(ws, 0.0, err);
+  double x_best;
+  DIP_TRY(best_fit_cold(ws, &c, res, &x_best));
+  res->mu_limit = NAN;
+  return DIP_SUCCESS;
+}
+
+int limit_1dof(chi2_workspace *ws, double threshold, limit_result *res, dip_error *err) {
+  if (!(threshold > 0.0) || !isfinite(threshold))
+    return dip_error_set(err, DIP_EINVAL, "limit: threshold %g is not a positive number", threshold);
+  scan_context c = context(ws, 0.0, err);
+  double x_best, x_limit;
+  DIP_TRY(best_fit_cold(ws, &c, res, &x_best));
   if (isinf(c.mu_unit))
     return DIP_SUCCESS;
-  double x_best, x_limit;
-  DIP_TRY(best_fit(&c, res->chi2_zero, &x_best, &res->chi2_min));
-  res->mu_best = mu_of(&c, x_best);
   c.target = res->chi2_min + threshold;
   DIP_TRY(crossing(&c, x_best, &x_limit));
   res->mu_limit = mu_of(&c, x_limit);

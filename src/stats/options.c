@@ -9,6 +9,7 @@
 #include "stats/options.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "physics/solar.h"
 #include "stats/dataset.h"
 #include "stats/limit.h"
+#include "stats/neyman.h"
 #include "util/yamlx.h"
 
 static const unsigned all_sources = (1u << SOLAR_N_SOURCES) - 1u;
@@ -86,12 +88,70 @@ static int set_power_threshold(analysis_options *opt, const char *value, dip_err
   return DIP_SUCCESS;
 }
 
+/* ---- statistics.neyman (stats/neyman.h): neyman.toys and the axis neyman.mu.{from, to, points,
+ * spacing}; the combination is checked by neyman_axis once all keys are read ---- */
+
+static const char *const spacing_words[] = {"linear", "log"};
+static const dip_names neyman_spacing_names = DIP_NAMES("spacing", spacing_words);
+
+static int set_neyman_toys(analysis_options *opt, const char *value, dip_error *err) {
+  char *end = NULL;
+  errno = 0;
+  long n = strtol(value, &end, 10);
+  if (end == value || *end || errno == ERANGE || n < 0 || n > 100000000)
+    return dip_error_set(err, DIP_EINVAL,
+                         "neyman.toys must be a whole number in [0, 1e8] (0: off), got '%s'", value);
+  opt->neyman.n_toys = n;
+  return DIP_SUCCESS;
+}
+
+static int set_neyman_bound(double *bound, const char *key, const char *value, dip_error *err) {
+  char *end = NULL;
+  double x = strtod(value, &end);
+  if (end == value || *end || !isfinite(x) || x < 0)
+    return dip_error_set(err, DIP_EINVAL, "%s must be a finite mu >= 0 [mu_B], got '%s'", key,
+                         value);
+  *bound = x;
+  return DIP_SUCCESS;
+}
+
+static int set_neyman_from(analysis_options *opt, const char *value, dip_error *err) {
+  return set_neyman_bound(&opt->neyman.from, "neyman.mu.from", value, err);
+}
+
+static int set_neyman_to(analysis_options *opt, const char *value, dip_error *err) {
+  return set_neyman_bound(&opt->neyman.to, "neyman.mu.to", value, err);
+}
+
+static int set_neyman_points(analysis_options *opt, const char *value, dip_error *err) {
+  char *end = NULL;
+  errno = 0;
+  long n = strtol(value, &end, 10);
+  if (end == value || *end || errno == ERANGE || n < 2 || n > NEYMAN_MAX_POINTS)
+    return dip_error_set(err, DIP_EINVAL, "neyman.mu.points must be a whole number in [2, %d], "
+                                          "got '%s'", NEYMAN_MAX_POINTS, value);
+  opt->neyman.points = n;
+  return DIP_SUCCESS;
+}
+
+static int set_neyman_spacing(analysis_options *opt, const char *value, dip_error *err) {
+  int v = 0;
+  DIP_TRY(dip_names_find(&neyman_spacing_names, value, &v, err));
+  opt->neyman.log_spacing = v;
+  return DIP_SUCCESS;
+}
+
 /* The keys that take a number; NULL for the others. */
 static int (*number_setter(const char *key))(analysis_options *, const char *, dip_error *) {
   return !strcmp(key, "cl")                ? set_cl
          : !strcmp(key, "toys")            ? set_toys
          : !strcmp(key, "seed")            ? set_seed
          : !strcmp(key, "power_threshold") ? set_power_threshold
+         : !strcmp(key, "neyman.toys")     ? set_neyman_toys
+         : !strcmp(key, "neyman.mu.from")  ? set_neyman_from
+         : !strcmp(key, "neyman.mu.to")    ? set_neyman_to
+         : !strcmp(key, "neyman.mu.points") ? set_neyman_points
+         : !strcmp(key, "neyman.mu.spacing") ? set_neyman_spacing
                                            : NULL;
 }
 
@@ -137,7 +197,8 @@ int analysis_option_set(analysis_options *opt, const char *key, const char *valu
 /* key of section from node: a scalar (a list for sources), set through analysis_option_set; the
  * setter's message gets the node's FILE:LINE:COL in front. */
 static int read_key(analysis_options *opt, const yamlx_doc *doc, const yamlx_node *section,
-                    const char *section_name, const char *key, dip_error *err) {
+                    const char *section_name, const char *key, const char *option,
+                    dip_error *err) {
   const yamlx_node *v = yamlx_get(section, key);
   if (!v)
     return DIP_SUCCESS;
@@ -161,7 +222,7 @@ static int read_key(analysis_options *opt, const yamlx_doc *doc, const yamlx_nod
     DIP_TRY(yamlx_to_string(doc, v, what, &text, err));
     snprintf(value, sizeof value, "%s", text);
   }
-  if (analysis_option_set(opt, key, value, err) != DIP_SUCCESS) {
+  if (analysis_option_set(opt, option, value, err) != DIP_SUCCESS) {
     char msg[DIP_ERROR_MSG_LEN];
     snprintf(msg, sizeof msg, "%s: %s", what, err ? err->msg : "invalid value");
     return yamlx_error(doc, v, err, "%s", msg);
@@ -169,16 +230,49 @@ static int read_key(analysis_options *opt, const yamlx_doc *doc, const yamlx_nod
   return DIP_SUCCESS;
 }
 
+/* statistics.neyman: {toys, mu: {from, to, points, spacing}}, every scalar through
+ * analysis_option_set ("neyman.toys", "neyman.mu.from", ...), then the axis checked as a whole
+ * (the message at the neyman node). */
+static int read_neyman(analysis_options *opt, const yamlx_doc *doc, const yamlx_node *node,
+                       dip_error *err) {
+  static const char *const keys[] = {"toys", "mu"};
+  static const char *const mu_keys[] = {"from", "to", "points", "spacing"};
+  DIP_TRY(yamlx_check_keys(doc, node, "statistics.neyman", keys, 2, err));
+  DIP_TRY(read_key(opt, doc, node, "statistics.neyman", "toys", "neyman.toys", err));
+  const yamlx_node *mu = yamlx_get(node, "mu");
+  if (mu) {
+    DIP_TRY(yamlx_check_keys(doc, mu, "statistics.neyman.mu", mu_keys, 4, err));
+    for (size_t i = 0; i < 4; i++) {
+      char key[32];
+      snprintf(key, sizeof key, "neyman.mu.%s", mu_keys[i]);
+      DIP_TRY(read_key(opt, doc, mu, "statistics.neyman.mu", mu_keys[i], key, err));
+    }
+  }
+  double axis[NEYMAN_MAX_POINTS];
+  size_t n;
+  if (neyman_axis(&opt->neyman, axis, &n, err) != DIP_SUCCESS) {
+    char msg[DIP_ERROR_MSG_LEN];
+    snprintf(msg, sizeof msg, "statistics.%s", err ? err->msg : "neyman: invalid axis");
+    return yamlx_error(doc, mu ? mu : node, err, "%s", msg);
+  }
+  return DIP_SUCCESS;
+}
+
 static const char *const physics_keys[] = {"electrons", "split",     "solar_model",
                                            "sources",   "day_night", "background"};
-static const char *const statistics_keys[] = {"data",     "cl",   "threshold",      "expected",
-                                              "toys",     "seed", "power_threshold"};
+static const char *const statistics_keys[] = {"data", "cl",   "threshold",       "expected",
+                                              "toys", "seed", "power_threshold", "neyman"};
 
 static int read_keys(analysis_options *opt, const yamlx_doc *doc, const yamlx_node *node,
                      const char *section, const char *const *keys, size_t n, dip_error *err) {
   DIP_TRY(yamlx_check_keys(doc, node, section, keys, n, err));
-  for (size_t i = 0; i < n; i++)
-    DIP_TRY(read_key(opt, doc, node, section, keys[i], err));
+  for (size_t i = 0; i < n; i++) {
+    const yamlx_node *v = yamlx_get(node, keys[i]);
+    if (!strcmp(keys[i], "neyman")) /* the one nested key */
+      DIP_TRY(v ? read_neyman(opt, doc, v, err) : DIP_SUCCESS);
+    else
+      DIP_TRY(read_key(opt, doc, node, section, keys[i], keys[i], err));
+  }
   return DIP_SUCCESS;
 }
 
@@ -206,6 +300,18 @@ static void render_sources(config_text *out, unsigned mask) {
   config_text_printf(out, "]\n");
 }
 
+/* Only when on: a scan without statistics.neyman keeps the canonical text (and hash) it had. */
+static void render_neyman(config_text *out, const neyman_spec *n) {
+  if (n->n_toys == 0)
+    return;
+  config_text_printf(out, "statistics.neyman.toys: %ld\nstatistics.neyman.mu.from: ", n->n_toys);
+  config_text_double(out, n->from);
+  config_text_printf(out, "\nstatistics.neyman.mu.to: ");
+  config_text_double(out, n->to);
+  config_text_printf(out, "\nstatistics.neyman.mu.points: %ld\nstatistics.neyman.mu.spacing: %s\n",
+                     n->points, dip_names_get(&neyman_spacing_names, n->log_spacing));
+}
+
 static void render(const void *options, config_text *out) {
   const analysis_options *opt = options;
   config_text_printf(out, "physics.electrons: %s\nphysics.split: %s\nphysics.solar_model: %s\n",
@@ -224,6 +330,7 @@ static void render(const void *options, config_text *out) {
                      (unsigned long long)opt->seed);
   config_text_double(out, opt->power_threshold);
   config_text_printf(out, "\n");
+  render_neyman(out, &opt->neyman);
 }
 
 static const char *model_coupling_name(size_t c) { return coupling_name((dip_coupling)c); }

@@ -136,6 +136,23 @@ echo "   (\"300 4\" and \"300 12\": fixed small batches as main handed out (main
 echo "    unit: ~11 writes per unit); \"0 1\": one request per unit of no work, rank 0's capacity)"
 echo
 
+echo "-- (N) Neyman construction (issue 15, bench_neyman: toy fits per second per core, every 20th m4 of"
+echo "   scans/neyman_paper.yaml with 30 toys per point; the paper config's cost extrapolated from it)"
+"$build/bench/bench_neyman" scans/neyman_paper.yaml 20 30 | sed 's/^/     /' || exit 1
+cat >"$work/neyman_loop.yaml" <<'NEYMAN'
+name: neyman_loop
+experiments: [xenonnt_sr0]
+couplings: [universal, e, mu, tau]
+m4: {from: 0.001, to: 0.3, points: 6, spacing: log}
+mu: {from: 1.0e-12, to: 1.0e-9, points: 100, spacing: log}
+statistics: {expected: none, neyman: {toys: 200, mu: {from: 2.0e-12, to: 2.0e-10, points: 8}}}
+NEYMAN
+read -r _ ny_loop1 _ < <(scan_median 1 "$work/neyman_loop.yaml") || exit 1
+read -r _ ny_loop2 _ ny_io ny_mpi _ < <(scan_median "$ranks" "$work/neyman_loop.yaml") || exit 1
+printf '   Neyman scan work loop (24 units x 8 points x 200 toys): %s s on 1 rank, %s s on %s ranks: efficiency %s (I/O %s%%, MPI %s%%)\n' \
+  "$ny_loop1" "$ny_loop2" "$ranks" "$(awk -v a="$ny_loop1" -v b="$ny_loop2" -v n="$ranks" 'BEGIN {printf "%.0f%%", 100 * a / (n * b)}')" "$ny_io" "$ny_mpi"
+echo
+
 echo "-- targets ($ranks ranks)"
 read -r paper_wall _ < <(scan_median "$ranks" scans/paper2025.yaml) || exit 1
 verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {ok = op == "<" ? v + 0 < t + 0 : v + 0 >= t + 0; print ok ? "met" : "MISSED"}'; }

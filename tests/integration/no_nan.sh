@@ -139,6 +139,9 @@ PY
 }
 for config in "$root"/scans/*.yaml "$W/beyond_endpoints.yaml"; do
   name=$(basename "$config" .yaml)
+  # a Neyman scan (statistics.neyman: minutes to core-hours of toys) is checked here without its
+  # toys; its construction is tested by tests/integration/neyman_scan.sh
+  if grep -q '^  neyman:' "$config"; then sed '/^  neyman:/d' "$config" >"$W/$name.yaml"; config=$W/$name.yaml; fi
   cube=$W/$name.h5
   if ! mpirun -np 2 "$bin" scan "$config" --output "$cube" >"$W/scan.out" 2>"$W/scan.err"; then
     echo "FAIL $suite: $name cube (scan failed: $(grep -m 1 'error' "$W/scan.err"))"; continue
