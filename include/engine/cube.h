@@ -53,6 +53,17 @@
 #include "engine/journal.h"
 #include "engine/result.h"
 
+/* The root datasets that are the cube's dimension scales (H5DS), attached to every dataset. */
+#define CUBE_AXIS_ENTRY "experiment"
+#define CUBE_AXIS_COUPLING "coupling"
+#define CUBE_AXIS_M4 "m4"
+#define CUBE_AXIS_MU "mu"
+
+/* Serial HDF5 only (the reducer, rank 0 before the rename): attach /experiment, /coupling, /m4 to
+ * the first (up to three) dimensions of dataset d of file, and the root scale `last` to a fourth
+ * one; scales already attached are left alone.  0 or -1. */
+int cube_attach_scales(hid_t file, hid_t d, const char *last);
+
 /* Provenance the cube records besides the configuration and the evaluator's metadata. */
 typedef struct cube_meta {
   const char *version;                 /* dipscan version string */

@@ -45,9 +45,10 @@ static void usage(FILE *out) {
           "\n"
           "options:\n"
           "  --csv FILE        CSV output (default: CUBE without .h5 + _limits.csv; '-' = stdout);\n"
-          "                    header experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB, inf = no\n"
-          "                    sensitivity inside the mu grid, 0 (2 dof) = every mu excluded at\n"
-          "                    that m4 (the data prefer a signal at another m4)\n"
+          "                    header experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB,...,status;\n"
+          "                    status: ok | above_grid (1 dof: the engine's root-found value above\n"
+          "                    the mu grid; 2 dof: inf) | below_grid | no_sensitivity (inf) |\n"
+          "                    all_excluded (2 dof: 0, every mu excluded at that m4) | failed (nan)\n"
           "  --plot DIR        write exclusion.{png,pdf}, profile_m4_X.{png,pdf} (Delta chi^2 vs mu)\n"
           "                    and kinematics.{png,pdf} (E_min(T) for several m4) into DIR, with\n"
           "                    the .dat data and .gp gnuplot scripts next to them\n"
@@ -134,8 +135,9 @@ static void print_conventions(const reduce_result *r, const reduce_cube *c, cons
           "limits: %s (status %s): %zu entries x %zu couplings x %zu m4 x %zu mu; data %s; mu in "
           "mu_B (XENONnT normalisation), m4 in MeV\n"
           "limits: cl %g; 1 dof %s, Delta chi^2 = %.4f w.r.t. the minimum over mu at fixed m4; "
-          "2 dof Delta chi^2 = %.4f w.r.t. each plane's global minimum; inf = no sensitivity "
-          "inside the mu grid\n",
+          "2 dof Delta chi^2 = %.4f w.r.t. each plane's global minimum; the CSV's status column "
+          "says what each limit is (ok, above_grid, below_grid, no_sensitivity, all_excluded, "
+          "failed)\n",
           path, c->status[0] ? c->status : "unknown", c->n_entries, c->n_couplings, c->n_m4, c->n_mu,
           c->data[0] ? c->data : "unknown", r->cl,
           threshold_name(r->kind), r->delta_chi2_1dof,
@@ -207,6 +209,7 @@ int cmd_limits(int argc, char **argv) {
     print_conventions(&r, &c, a.cube);
     reduce_report_missing(&r, &c, stderr);
     reduce_report_status(&c, stderr);
+    reduce_report_grid(&r, &c, stderr);
     status = write_outputs(&a, &r, &c, &err);
     reduce_result_free(&r);
   }

@@ -221,14 +221,19 @@ static herr_t collect_attribute(hid_t loc, const char *name, const H5A_info_t *i
 /* ---- public ---- */
 
 static int read_contents(cube_data *d, hid_t file, const char *path, dip_error *err) {
-  DIP_TRY(read_string_axis(file, "axes/experiment", &d->entry_names, &d->n_entries, path, err));
-  DIP_TRY(read_string_axis(file, "axes/flavor", &d->coupling_names, &d->n_couplings, path, err));
-  DIP_TRY(axis_length(file, "axes/m4", &d->n_m4, path, err));
-  DIP_TRY(axis_length(file, "axes/mu", &d->n_mu, path, err));
+  /* the axes: root dimension scales; a cube from before them keeps them under /axes */
+  int old = H5Lexists(file, CUBE_AXIS_M4, H5P_DEFAULT) <= 0;
+  const char *entry = old ? "axes/experiment" : CUBE_AXIS_ENTRY;
+  const char *coupling = old ? "axes/flavor" : CUBE_AXIS_COUPLING;
+  const char *m4 = old ? "axes/m4" : CUBE_AXIS_M4, *mu = old ? "axes/mu" : CUBE_AXIS_MU;
+  DIP_TRY(read_string_axis(file, entry, &d->entry_names, &d->n_entries, path, err));
+  DIP_TRY(read_string_axis(file, coupling, &d->coupling_names, &d->n_couplings, path, err));
+  DIP_TRY(axis_length(file, m4, &d->n_m4, path, err));
+  DIP_TRY(axis_length(file, mu, &d->n_mu, path, err));
   hsize_t dims[4] = {d->n_entries, d->n_couplings, d->n_m4, d->n_mu};
-  DIP_TRY(read_array(file, "axes/m4", H5T_NATIVE_DOUBLE, sizeof(double), 1, &dims[2], 0,
+  DIP_TRY(read_array(file, m4, H5T_NATIVE_DOUBLE, sizeof(double), 1, &dims[2], 0,
                      (void **)&d->m4, path, err));
-  DIP_TRY(read_array(file, "axes/mu", H5T_NATIVE_DOUBLE, sizeof(double), 1, &dims[3], 0,
+  DIP_TRY(read_array(file, mu, H5T_NATIVE_DOUBLE, sizeof(double), 1, &dims[3], 0,
                      (void **)&d->mu, path, err));
   DIP_TRY(read_array(file, "done", H5T_NATIVE_UINT8, 1, 3, dims, 0, (void **)&d->done, path, err));
   DIP_TRY(read_fields(d, file, path, err));
