@@ -259,6 +259,10 @@ static int create_attributes(hid_t file, const scan_config *cfg, const cube_meta
   rc |= write_text_attr(file, "dipscan_version", meta->version, strlen(meta->version) + 1);
   rc |= write_text_list_attr(file, "card_names", meta->card_names, meta->n_cards);
   rc |= write_text_list_attr(file, "card_checksums", meta->card_checksums, meta->n_cards);
+  if (meta->card_titles)
+    rc |= write_text_list_attr(file, "card_titles", meta->card_titles, meta->n_cards);
+  if (meta->card_flags)
+    rc |= write_text_list_attr(file, "card_flags", meta->card_flags, meta->n_cards);
   for (size_t i = 0; i < ev->n_attributes; i++) {
     const scan_attribute *a = &ev->attributes[i];
     rc |= a->text ? write_text_attr(file, a->name, a->text,
