@@ -152,6 +152,9 @@ typedef struct cube_data {
   unsigned char *done;    /* [E][F][M] */
   cube_attribute *attributes;            /* scalar root attributes */
   size_t n_attributes;
+  /* the provenance lists (cube_meta), [n_cards] each; NULL when the cube has none */
+  char **card_names, **card_checksums, **card_titles, **card_flags;
+  size_t n_cards;
 } cube_data;
 
 /* Read a cube: the axes, /done, every schema field present (shape-checked against the axes) and

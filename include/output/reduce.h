@@ -155,6 +155,10 @@ size_t reduce_report_status(const reduce_cube *c, FILE *out);
  * cube was scanned with statistics.expected: none, predates it, or was not read from a file. */
 const double *reduce_expected_band(const reduce_cube *c);
 
+/* The power-constrained 1-dof limit of a unit: max(adopted limit, the scan's
+ * expected/mu_power_edge); NaN without a band or at another threshold than the scan's. */
+double reduce_pcl(const reduce_result *r, const reduce_cube *c, size_t unit);
+
 /* dof_mask: bit 0 = 1-dof rows, bit 1 = 2-dof rows. */
 int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *path, int dof_mask,
                      dip_error *err);

@@ -14,14 +14,16 @@
 #include "cli/cmd.h"
 #include "util/common.h"
 #include "cli/figure_physics.h"
+#include "output/hepdata.h"
 #include "output/plot.h"
+#include "output/provenance.h"
 #include "output/reduce.h"
 #include "version.h"
 
 #define MAX_PROFILES 16
 
 typedef struct limits_args {
-  const char *cube, *csv, *plot_dir;
+  const char *cube, *csv, *plot_dir, *hepdata_dir;
   double cl;             /* NaN: the cube's */
   int dof_mask;          /* CSV rows: bit 0 = 1 dof, bit 1 = 2 dof */
   int kind;              /* -1: the cube's */
@@ -32,8 +34,9 @@ typedef struct limits_args {
 
 static void usage(FILE *out) {
   fprintf(out,
-          "usage: dipscan limits CUBE.h5 [--csv FILE] [--plot DIR] [--cl CL] [--dof 1|2]\n"
-          "                      [--threshold two-sided|one-sided] [--profile-m4 LIST] [--no-write]\n"
+          "usage: dipscan limits CUBE.h5 [--csv FILE] [--plot DIR] [--hepdata DIR] [--cl CL]\n"
+          "                      [--dof 1|2] [--threshold two-sided|one-sided] [--profile-m4 LIST]\n"
+          "                      [--no-write]\n"
           "\n"
           "Reduce a scan cube to upper limits on the transition moment mu [mu_B] vs m4 [MeV].\n"
           "  1 dof: Delta chi^2 w.r.t. the minimum over mu at fixed m4 crosses the threshold\n"
@@ -49,6 +52,10 @@ static void usage(FILE *out) {
           "                    status: ok | above_grid (1 dof: the engine's root-found value above\n"
           "                    the mu grid; 2 dof: inf) | below_grid | no_sensitivity (inf) |\n"
           "                    all_excluded (2 dof: 0, every mu excluded at that m4) | failed (nan)\n"
+          "                    next to it FILE.json: the conventions and provenance (CL, dof,\n"
+          "                    threshold, data, physics choices, versions, config hash, cards)\n"
+          "  --hepdata DIR     write a HEPData submission: DIR/submission.yaml and one\n"
+          "                    DIR/table_N.yaml per experiment entry and coupling\n"
           "  --plot DIR        write exclusion.{png,pdf}, profile_m4_X.{png,pdf} (Delta chi^2 vs mu)\n"
           "                    and kinematics.{png,pdf} (E_min(T) for several m4) into DIR, with\n"
           "                    the .dat data and .gp gnuplot scripts next to them\n"
@@ -95,6 +102,7 @@ static int parse_args(int argc, char **argv, limits_args *a) {
   const cli_option opts[] = {{"csv", &a->csv, NULL},          {"plot", &a->plot_dir, NULL},
                              {"cl", &cl, NULL},               {"dof", &dof, NULL},
                              {"threshold", &threshold, NULL}, {"profile-m4", &profiles, NULL},
+                             {"hepdata", &a->hepdata_dir, NULL},
                              {"no-write", NULL, &a->no_write}};
   int n_pos = 0, help = 0;
   int rc = cli_parse("limits", argc, argv, opts, (int)(sizeof opts / sizeof *opts), &a->cube, 1,
@@ -160,8 +168,16 @@ static int write_outputs(const limits_args *a, const reduce_result *r, const red
   else
     default_csv_path(a->cube, csv, sizeof csv);
   DIP_TRY(reduce_write_csv(r, c, csv, a->dof_mask, err));
-  if (strcmp(csv, "/dev/stdout"))
-    fprintf(stderr, "limits: wrote %s\n", csv);
+  provenance p;
+  DIP_TRY(provenance_init(&p, r, c, a->cube, "dipscan " DIPSCAN_VERSION, err));
+  int status = strcmp(csv, "/dev/stdout") ? provenance_write_json(&p, csv, err) : DIP_SUCCESS;
+  if (status == DIP_SUCCESS && strcmp(csv, "/dev/stdout"))
+    fprintf(stderr, "limits: wrote %s and its provenance %s.json\n", csv, csv);
+  if (status == DIP_SUCCESS && a->hepdata_dir &&
+      (status = hepdata_write(r, c, &p, a->hepdata_dir, err)) == DIP_SUCCESS)
+    fprintf(stderr, "limits: wrote the HEPData submission %s/submission.yaml\n", a->hepdata_dir);
+  provenance_free(&p);
+  DIP_TRY(status);
   if (a->no_write)
     fprintf(stderr, "limits: --no-write: the cube is left unchanged\n");
   else if (!strcmp(c->status, "running"))

@@ -460,6 +460,13 @@ const double *reduce_expected_band(const reduce_cube *c) {
   return c->loaded.fields[DIPOLE_EXPECTED_BAND];
 }
 
+double reduce_pcl(const reduce_result *r, const reduce_cube *c, size_t unit) {
+  const double *edge = c->loaded.fields ? c->loaded.fields[DIPOLE_EXPECTED_POWER_EDGE] : NULL;
+  if (!r->engine_comparable || !edge)
+    return NAN;
+  return r->mu_1dof[unit] >= edge[unit] ? r->mu_1dof[unit] : edge[unit];
+}
+
 /* A 1-dof row's band, PCL (from the adopted limit) and Z; "nan" for the band and PCL when the
  * reduction's threshold is not the scan's (the band belongs to the scan's).  2-dof rows: empty. */
 static void put_expected(FILE *fp, const reduce_result *r, const reduce_cube *c, size_t unit,
@@ -469,17 +476,13 @@ static void put_expected(FILE *fp, const reduce_result *r, const reduce_cube *c,
     return;
   }
   const double *band = reduce_expected_band(c) + unit * BANDS_N_EDGES;
-  const double *edge = c->loaded.fields[DIPOLE_EXPECTED_POWER_EDGE];
   const double *z = c->loaded.fields[DIPOLE_Z_LOCAL];
   char v[32];
   for (int i = 0; i < BANDS_N_EDGES; i++) {
     format_mu(v, sizeof v, r->engine_comparable ? band[i] : NAN);
     fprintf(fp, ",%s", v);
   }
-  double pcl = !r->engine_comparable || !edge ? NAN
-               : r->mu_1dof[unit] >= edge[unit] ? r->mu_1dof[unit]
-                                                : edge[unit];
-  format_mu(v, sizeof v, pcl);
+  format_mu(v, sizeof v, reduce_pcl(r, c, unit));
   fprintf(fp, ",%s,%.4f", v, z ? z[unit] : NAN);
 }
 
