@@ -6,7 +6,8 @@
 # coupling, m4, mu with their units and no phony dimensions; xarray (netCDF4 engine) opens the
 # root group with m4 and mu as coordinates equal to the scanned grid; h5py finds `units` and
 # `long_name` on every dataset, a dimension scale on every dimension of every dataset, and the
-# card checksums, titles and flags as root attributes.
+# card checksums, titles and flags as root attributes; every dataset and root attribute is
+# documented in docs/output.md.
 set -u
 root=${DIPSCAN_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=${DIPSCAN_BIN:-$root/bin/dipscan}
@@ -16,7 +17,9 @@ for need in ncdump mpirun; do
   command -v $need >/dev/null || { echo "SKIP $S: all ($need not installed: netcdf-bin / openmpi-bin)"; exit 0; }
 done
 if ! $py -c 'import h5py, xarray, netCDF4' 2>/dev/null; then
-  echo "SKIP $S: all (python3-h5py, python3-xarray or python3-netcdf4 not installed)"; exit 0
+  echo "SKIP $S: all (python3-h5py, python3-xarray or python3-netcdf4 not installed)"; check "every dataset and root attribute of the cube is in docs/output.md" \
+  "grep -q '^docs ok' '$W/py.txt'" "$(grep undocumented "$W/py.txt")"
+exit 0
 fi
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 check() { if eval "$2"; then echo "PASS $S: $1"; else echo "FAIL $S: $1 (${3:-})"; fi; }
@@ -48,7 +51,7 @@ check "m4 and mu carry units MeV and mu_B" \
 check "no phony (unnamed) dimension anywhere" "! grep -q phony_dim '$W/ncdump.txt'" \
   "$(grep -m3 phony_dim "$W/ncdump.txt")"
 
-$py - "$W/c.h5" >"$W/py.txt" 2>&1 <<'PY'
+$py - "$W/c.h5" "$root/docs/output.md" >"$W/py.txt" 2>&1 <<'PY'
 import sys
 import h5py, numpy as np, xarray as xr
 path = sys.argv[1]
@@ -79,9 +82,21 @@ assert not missing and not unscaled
 assert flags == ["none", "digitised exposure_to_check"], flags
 assert len(sums) == 2 and all(len(s) == 16 for s in sums)
 print("h5py ok")
+doc = open(sys.argv[2]).read()
+with h5py.File(path, "r") as h:
+    names = []
+    h.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) else None)
+    undocumented = ["/" + n for n in names
+                    if not n.startswith("limits_reduced.spare/") and "`/%s`" % n not in doc]
+    undocumented += ["attribute " + a for a in h.attrs if "`%s`" % a not in doc]
+print("undocumented in docs/output.md:", undocumented)
+assert names and not undocumented
+print("docs ok", len(names), "datasets")
 PY
 check "xarray.open_dataset: labelled chi2 with m4/mu/experiment/coupling coordinates" \
   "grep -q 'xarray ok' '$W/py.txt'" "$(tail -3 "$W/py.txt")"
 check "every dataset has units, long_name and a dimension scale on every dimension; card flags" \
   "grep -q 'h5py ok' '$W/py.txt'" "$(tail -4 "$W/py.txt")"
+check "every dataset and root attribute of the cube is in docs/output.md" \
+  "grep -q '^docs ok' '$W/py.txt'" "$(grep undocumented "$W/py.txt")"
 exit 0
