@@ -30,6 +30,8 @@ typedef struct limits_args {
   double profile_m4[MAX_PROFILES];
   size_t n_profiles;
   int no_write;
+  const char *overlay[PLOT_MAX_OVERLAYS]; /* --overlay specs, in order (repeatable) */
+  size_t n_overlays;
 } limits_args;
 
 static void usage(FILE *out) {
@@ -65,6 +67,10 @@ static void usage(FILE *out) {
           "                    one-sided ((Phi^-1(CL))^2, 1.642 at 90%%) (default: the cube's)\n"
           "  --profile-m4 LIST comma-separated m4 values [MeV] for the profile plots\n"
           "                    (default 0.01,0.3; the nearest grid values are used)\n"
+          "  --overlay FILE:LABEL[:COUPLING]\n"
+          "                    draw a published limit next to ours in the exclusion plots (every\n"
+          "                    panel, or only COUPLING's); FILE: m4 [MeV] and mu [mu_B] per line,\n"
+          "                    '#' comments and one header line allowed; repeatable (up to 8)\n"
           "  --no-write        do not write /limits_reduced into the cube\n"
           "  -h, --help        this text\n");
 }
@@ -94,15 +100,33 @@ static int bad_value(const char *opt, const char *val) {
   return DIP_EXIT_USAGE;
 }
 
+/* --overlay may be given several times (cli_parse keeps the last): collect every value first. */
+static int collect_overlays(int argc, char **argv, limits_args *a) {
+  for (int i = 1; i < argc; i++) {
+    const char *v = !strncmp(argv[i], "--overlay=", 10) ? argv[i] + 10
+                    : !strcmp(argv[i], "--overlay") && i + 1 < argc ? argv[++i]
+                                                                    : NULL;
+    if (!v)
+      continue;
+    if (a->n_overlays == PLOT_MAX_OVERLAYS) {
+      fprintf(stderr, "dipscan limits: at most %d --overlay options\n", PLOT_MAX_OVERLAYS);
+      return DIP_EXIT_USAGE;
+    }
+    a->overlay[a->n_overlays++] = v;
+  }
+  return DIP_EXIT_OK;
+}
+
 /* Returns DIP_EXIT_OK to go on, DIP_EXIT_USAGE on a usage error, or -1 after printing --help. */
 static int parse_args(int argc, char **argv, limits_args *a) {
   *a = (limits_args){.cl = NAN, .dof_mask = 3, .kind = -1, .profile_m4 = {0.01, 0.3},
                      .n_profiles = 2};
-  const char *cl = NULL, *dof = NULL, *threshold = NULL, *profiles = NULL;
+  const char *cl = NULL, *dof = NULL, *threshold = NULL, *profiles = NULL, *overlay = NULL;
   const cli_option opts[] = {{"csv", &a->csv, NULL},          {"plot", &a->plot_dir, NULL},
                              {"cl", &cl, NULL},               {"dof", &dof, NULL},
                              {"threshold", &threshold, NULL}, {"profile-m4", &profiles, NULL},
                              {"hepdata", &a->hepdata_dir, NULL},
+                             {"overlay", &overlay, NULL},
                              {"no-write", NULL, &a->no_write}};
   int n_pos = 0, help = 0;
   int rc = cli_parse("limits", argc, argv, opts, (int)(sizeof opts / sizeof *opts), &a->cube, 1,
@@ -113,6 +137,12 @@ static int parse_args(int argc, char **argv, limits_args *a) {
     usage(stdout);
     return -1;
   }
+  if (overlay && !a->plot_dir) {
+    fprintf(stderr, "dipscan limits: --overlay draws into the plots: give --plot DIR too\n");
+    return DIP_EXIT_USAGE;
+  }
+  if ((rc = collect_overlays(argc, argv, a)) != DIP_EXIT_OK)
+    return rc;
   if (!a->cube) {
     usage(stderr);
     return DIP_EXIT_USAGE;
@@ -192,12 +222,21 @@ static int write_outputs(const limits_args *a, const reduce_result *r, const red
     return DIP_SUCCESS;
   plot_physics ph;
   figure_physics_fill(&ph, (const char *const *)c->entries, c->n_entries, stderr);
-  DIP_TRY(plot_exclusion(c, r, &ph, a->plot_dir, err));
+  plot_overlay overlays[PLOT_MAX_OVERLAYS];
+  size_t loaded = 0;
+  while (status == DIP_SUCCESS && loaded < a->n_overlays &&
+         (status = plot_overlay_load(&overlays[loaded], a->overlay[loaded], err)) == DIP_SUCCESS)
+    loaded++;
+  if (status == DIP_SUCCESS)
+    status = plot_exclusion(c, r, &ph, overlays, loaded, a->plot_dir, err);
+  while (loaded > 0)
+    plot_overlay_free(&overlays[--loaded]);
+  DIP_TRY(status);
   DIP_TRY(plot_profiles(c, r, &ph, a->profile_m4, a->n_profiles, a->plot_dir, err));
   DIP_TRY(plot_kinematics(&ph, a->plot_dir, err));
   DIP_TRY(plot_brazil(c, r, &ph, a->plot_dir, err));
   fprintf(stderr, "limits: plots in %s/: exclusion.png, profile_m4_*.png, kinematics.png%s "
-                  "(+ .pdf, .dat, .gp)\n",
+                  "(+ .pdf, .dat, .gp; single-column *_column.pdf)\n",
           a->plot_dir, reduce_expected_band(c) ? ", brazil*.png" : "");
   return DIP_SUCCESS;
 }

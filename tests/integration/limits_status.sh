@@ -23,13 +23,13 @@ experiments: [xenonnt_sr0]
 couplings: [universal]
 m4: {values: [0.01, 0.3, 3.0]}
 mu: {from: 1.5e-11, to: 3.0e-11, points: 12}
-statistics: {data: asimov, expected: none}
+statistics: {data: asimov, expected: asimov}
 output: $W/narrow.h5
 EOF
 "$bin" scan "$W/narrow.yaml" >"$W/scan.log" 2>&1 || { echo "FAIL $S: scan ($(tail -2 "$W/scan.log"))"; exit 1; }
-"$bin" limits "$W/narrow.h5" --csv "$W/narrow.csv" 2>"$W/err"; rc=$?
+"$bin" limits "$W/narrow.h5" --csv "$W/narrow.csv" --plot "$W/plots" 2>"$W/err"; rc=$?
 check "limits exits 0" "[ $rc = 0 ]" "rc $rc: $(tail -1 "$W/err")"
-check "the header ends in status" "head -1 '$W/narrow.csv' | grep -q ',mu_limit_muB,status\$'" "$(head -1 "$W/narrow.csv")"
+check "the header ends in status" "head -1 '$W/narrow.csv' | grep -q ',z_local,status\$'" "$(head -1 "$W/narrow.csv")"
 ref=$("$bin" limit --experiment xenonnt_sr0 --m4 0.01,0.3 --coupling universal --data asimov \
       --expected none 2>/dev/null | awk -F, 'NR > 1 {print $7}' | tr '\n' ' ')
 $py - "$W/narrow.csv" $ref >"$W/py" 2>&1 <<'PY'
@@ -60,6 +60,22 @@ print(" ".join(names[s] for s in g["status_1dof"][0, 0, :]))
 PY
 check "/limits_reduced/status_1dof holds the same statuses (flag_meanings)" \
   "grep -qx 'below_grid above_grid no_sensitivity' '$W/h5'" "$(cat "$W/h5")"
+
+# The Brazil plot marks the observed limit that lies above the mu grid (m4 = 0.3 MeV: the engine's
+# value, inside the frame, with a marker on it) and never draws it off the frame.
+$py - "$W/plots/brazil.dat" "$W/plots/brazil.gp" >"$W/brazil" 2>&1 <<'PY'
+import re, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip() and not l.startswith("#")]
+by_m4 = {float(r[0]): r for r in rows}
+top = float(re.search(r"set yrange \[[^:]+:([^\]]+)\]", open(sys.argv[2]).read()).group(1))
+obs03, mark03, mark001 = float(by_m4[0.3][1]), float(by_m4[0.3][7]), by_m4[0.01][7]
+assert obs03 == mark03 and 3e-11 < mark03 < top and mark001 == "NaN", (obs03, mark03, top, mark001)
+assert all(r[1] == "NaN" or float(r[1]) <= top for r in rows), "observed drawn above the frame"
+assert "above the μ grid" in open(sys.argv[2]).read()
+print("marked ok: marker at %.3g (above the grid top 3e-11), frame top %.3g" % (mark03, top))
+PY
+check "Brazil plot: an observed limit above the mu grid is marked inside the frame, not drawn off it" \
+  "grep -q '^marked ok' '$W/brazil'" "$(tail -2 "$W/brazil")"
 
 # The default mu range against every shipped card.
 printf 'experiments: [xenonnt_sr0]\n' >"$W/defaults.yaml"
