@@ -36,7 +36,7 @@
  * reclaim a deleted group's space: delete + create grew the cube by ~64 KB per run).  The spare
  * (the reduction before the last) is scratch space, not a result.
  * reduce_write_csv() writes CSV.tmp (flock-ed; a killed reducer's is reused) and renames it; the
- * CSV has the header `experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB` and one row per finished
+ * CSV has the header `experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB` and one row per finished
  * unit and dof (2-dof rows carry the upper edge; lower edges live in the cube); "inf" = no
  * sensitivity; the last column, `status`, says what each value is (reduce_limit_status).  A cube scanned with an expected sensitivity (statistics.expected: asimov | toys)
  * adds the columns

@@ -50,7 +50,7 @@ static void usage(FILE *out) {
           "\n"
           "options:\n"
           "  --csv FILE        CSV output (default: CUBE without .h5 + _limits.csv; '-' = stdout);\n"
-          "                    header experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB,...,status;\n"
+          "                    header experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB,...,status;\n"
           "                    status: ok | above_grid (1 dof: the engine's root-found value above\n"
           "                    the mu grid; 2 dof: inf) | below_grid | no_sensitivity (inf) |\n"
           "                    all_excluded (2 dof: 0, every mu excluded at that m4) | failed (nan)\n"

@@ -437,7 +437,7 @@ static int render(scan_config *cfg, const axis_spec *m4, const axis_spec *mu, di
       config_text_printf(&tb, "%s%s", k ? ", " : "", cfg->experiments[cfg->joint[j].cards[k]]);
     config_text_printf(&tb, "]");
   }
-  config_text_printf(&tb, "]\nflavors: [");
+  config_text_printf(&tb, "]\ncouplings: [");
   for (size_t f = 0; f < cfg->n_couplings; f++)
     config_text_printf(&tb, "%s%s", f ? ", " : "", config_coupling_name(cfg, f));
   config_text_printf(&tb, "]\n");

@@ -153,7 +153,7 @@ static void json_cards(FILE *fp, const reduce_cube *c) {
 
 static const char *const columns[][2] = {
     {"experiment", "entry: a card name, or a joint fit a+b"},
-    {"flavor", "coupling: universal, e, mu or tau (which transition moment is on)"},
+    {"coupling", "universal, e, mu or tau: which transition moment is on"},
     {"m4_MeV", "sterile-state mass [MeV]"},
     {"data", "observed or asimov"},
     {"cl", "confidence level"},

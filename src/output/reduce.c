@@ -523,7 +523,7 @@ int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *p
                                   strerror(errno))
                   : err->status;
   int expected = reduce_expected_band(c) != NULL;
-  fprintf(fp, "experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB%s,status\n",
+  fprintf(fp, "experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB%s,status\n",
           expected ? expected_header : "");
   for (size_t e = 0; e < c->n_entries; e++)
     for (size_t f = 0; f < c->n_couplings; f++)

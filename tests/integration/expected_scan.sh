@@ -78,4 +78,4 @@ PY
 check "expected: none — the expected fields NaN; chi2, limits, nuisances bitwise those of the toys scan" \
   "grep -q 'nan True same True' '$W/none.txt'" "$(cat "$W/none.txt")"
 check "expected: none — the CSV keeps the 7 old columns and no Brazil figure is drawn" \
-  "[ $rc -eq 0 ] && [ \"\$(head -1 '$W/none.csv')\" = experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB,status ] && ! ls '$W/none_plots'/brazil* >/dev/null 2>&1"
+  "[ $rc -eq 0 ] && [ \"\$(head -1 '$W/none.csv')\" = experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB,status ] && ! ls '$W/none_plots'/brazil* >/dev/null 2>&1"

@@ -66,7 +66,7 @@ for doc in docs[1:]:
     two = dep["mu upper limit, observed (2 dof)"]["values"]
     pcl = dep["mu upper limit, power-constrained (1 dof)"]["values"]
     for i, m in enumerate(m4):
-        r1 = [r for r in rows if r["experiment"] == entry and r["flavor"] == coupling and
+        r1 = [r for r in rows if r["experiment"] == entry and r["coupling"] == coupling and
               abs(float(r["m4_MeV"]) / m - 1) < 1e-5]
         one = next(r for r in r1 if r["dof"] == "1"); r2 = next(r for r in r1 if r["dof"] == "2")
         close = lambda a, b: abs(float(a) / float(b) - 1) < 1e-6

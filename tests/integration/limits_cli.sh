@@ -27,7 +27,7 @@ ent = [s.decode() if isinstance(s, bytes) else s for s in h["experiment"][()]]
 fl = [s.decode() if isinstance(s, bytes) else s for s in h["coupling"][()]]
 m4 = h["m4"][()]; eng = h["limits/mu_1dof"][()]; red = h["limits_reduced/mu_1dof"][()]
 rows = list(csv.reader(open(sys.argv[2])))
-assert rows[0] == "experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB,status".split(","), rows[0]
+assert rows[0] == "experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB,status".split(","), rows[0]
 n1 = 0
 for r in rows[1:]:
     e, f, m = ent.index(r[0]), fl.index(r[1]), int(np.argmin(abs(np.log(m4 / float(r[2])))))

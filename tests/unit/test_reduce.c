@@ -294,7 +294,7 @@ static void check_csv(const reduce_result *r, const reduce_cube *c) {
   FILE *fp = fopen(path, "r");
   char line[512];
   int header_ok = fp && fgets(line, sizeof line, fp) &&
-                  !strcmp(line, "experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB,status\n");
+                  !strcmp(line, "experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB,status\n");
   test_true(header_ok, "CSV header");
   size_t rows = 0, bad = 0, inf_rows = 0, zero_rows = 0;
   while (fp && fgets(line, sizeof line, fp)) {
