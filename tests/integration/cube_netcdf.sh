@@ -7,7 +7,7 @@
 # root group with m4 and mu as coordinates equal to the scanned grid; h5py finds `units` and
 # `long_name` on every dataset, a dimension scale on every dimension of every dataset, and the
 # card checksums, titles and flags as root attributes; every dataset and root attribute is
-# documented in docs/output.md.
+# documented in docs/output.md; a cube in the older layout is refused on resume.
 set -u
 root=${DIPSCAN_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=${DIPSCAN_BIN:-$root/bin/dipscan}
@@ -17,7 +17,16 @@ for need in ncdump mpirun; do
   command -v $need >/dev/null || { echo "SKIP $S: all ($need not installed: netcdf-bin / openmpi-bin)"; exit 0; }
 done
 if ! $py -c 'import h5py, xarray, netCDF4' 2>/dev/null; then
-  echo "SKIP $S: all (python3-h5py, python3-xarray or python3-netcdf4 not installed)"; check "every dataset and root attribute of the cube is in docs/output.md" \
+  echo "SKIP $S: all (python3-h5py, python3-xarray or python3-netcdf4 not installed)"; # A cube in the layout before the dimension scales (axes under /axes/) is refused on resume with a
+# message that says what to do, and nothing is written to it.
+cp "$W/c.h5" "$W/old.h5"
+$py -c 'import sys, h5py; f = h5py.File(sys.argv[1], "r+"); f.move("m4", "axes/m4")' "$W/old.h5"
+sum_before=$(md5sum <"$W/old.h5")
+mpirun -np 2 "$bin" scan "$W/c.yaml" --output "$W/old.h5" >"$W/old.log" 2>&1; rc=$?
+check "an older-layout cube is refused on resume (exit 1, says --restart, file untouched)" \
+  "[ $rc = 1 ] && grep -q 'written by an older dipscan' '$W/old.log' && grep -q -- '--restart' '$W/old.log' && [ \"\$(md5sum <'$W/old.h5')\" = '$sum_before' ]" \
+  "rc $rc: $(grep -m1 older "$W/old.log")"
+check "every dataset and root attribute of the cube is in docs/output.md" \
   "grep -q '^docs ok' '$W/py.txt'" "$(grep undocumented "$W/py.txt")"
 exit 0
 fi
@@ -97,6 +106,15 @@ check "xarray.open_dataset: labelled chi2 with m4/mu/experiment/coupling coordin
   "grep -q 'xarray ok' '$W/py.txt'" "$(tail -3 "$W/py.txt")"
 check "every dataset has units, long_name and a dimension scale on every dimension; card flags" \
   "grep -q 'h5py ok' '$W/py.txt'" "$(tail -4 "$W/py.txt")"
+# A cube in the layout before the dimension scales (axes under /axes/) is refused on resume with a
+# message that says what to do, and nothing is written to it.
+cp "$W/c.h5" "$W/old.h5"
+$py -c 'import sys, h5py; f = h5py.File(sys.argv[1], "r+"); f.move("m4", "axes/m4")' "$W/old.h5"
+sum_before=$(md5sum <"$W/old.h5")
+mpirun -np 2 "$bin" scan "$W/c.yaml" --output "$W/old.h5" >"$W/old.log" 2>&1; rc=$?
+check "an older-layout cube is refused on resume (exit 1, says --restart, file untouched)" \
+  "[ $rc = 1 ] && grep -q 'written by an older dipscan' '$W/old.log' && grep -q -- '--restart' '$W/old.log' && [ \"\$(md5sum <'$W/old.h5')\" = '$sum_before' ]" \
+  "rc $rc: $(grep -m1 older "$W/old.log")"
 check "every dataset and root attribute of the cube is in docs/output.md" \
   "grep -q '^docs ok' '$W/py.txt'" "$(grep undocumented "$W/py.txt")"
 exit 0
