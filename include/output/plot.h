@@ -82,6 +82,9 @@ typedef struct plot_overlay {
  * least 2 points.  Errors name FILE:LINE. */
 int plot_overlay_load(plot_overlay *o, const char *spec, dip_error *err);
 void plot_overlay_free(plot_overlay *o);
+/* Every overlay's COUPLING is one of the cube's (DIP_EINVAL naming it otherwise). */
+int plot_overlay_check(const plot_overlay *overlays, size_t n, const reduce_cube *c,
+                       dip_error *err);
 
 /* The exclusion figure (all couplings, PNG + PDF) and, per coupling, a single-column PDF
  * exclusion_COUPLING_column.pdf (3.4 in wide, 8 pt text: one panel); overlays (may be NULL) are

@@ -2,9 +2,10 @@
  * cmd_limits.c — `dipscan limits CUBE.h5 [options]`: reduce a scan cube to a CSV of limits, write
  * them back into the cube (/limits_reduced) and draw the plots.
  *
- * Order: read the cube (read-only), reduce, print conventions and anything missing to stderr,
- * write the CSV, then open the cube read-write (unless the scan is still marked running or
- * --no-write), then plot.  Serial: no MPI.
+ * Order: load the --overlay files (a bad one stops everything before any output), read the cube
+ * (read-only), reduce, print conventions, anything missing and the grid warnings to stderr, write
+ * the CSV with its provenance sidecar (and the HEPData submission), then open the cube read-write
+ * (unless the scan is still marked running or --no-write), then plot.  Serial: no MPI.
  */
 #include <math.h>
 #include <stdio.h>
@@ -190,8 +191,9 @@ static void print_conventions(const reduce_result *r, const reduce_cube *c, cons
             c->engine_threshold);
 }
 
-static int write_outputs(const limits_args *a, const reduce_result *r, const reduce_cube *c,
-                         dip_error *err) {
+/* The CSV, its provenance sidecar and, with --hepdata, the HEPData submission. */
+static int write_tables(const limits_args *a, const reduce_result *r, const reduce_cube *c,
+                        dip_error *err) {
   char csv[4096];
   if (a->csv)
     snprintf(csv, sizeof csv, "%s", !strcmp(a->csv, "-") ? "/dev/stdout" : a->csv);
@@ -207,7 +209,12 @@ static int write_outputs(const limits_args *a, const reduce_result *r, const red
       (status = hepdata_write(r, c, &p, a->hepdata_dir, err)) == DIP_SUCCESS)
     fprintf(stderr, "limits: wrote the HEPData submission %s/submission.yaml\n", a->hepdata_dir);
   provenance_free(&p);
-  DIP_TRY(status);
+  return status;
+}
+
+/* /limits_reduced, unless --no-write or the scan is still marked running. */
+static int write_cube(const limits_args *a, const reduce_result *r, const reduce_cube *c,
+                      dip_error *err) {
   if (a->no_write)
     fprintf(stderr, "limits: --no-write: the cube is left unchanged\n");
   else if (!strcmp(c->status, "running"))
@@ -218,20 +225,14 @@ static int write_outputs(const limits_args *a, const reduce_result *r, const red
     DIP_TRY(reduce_write_cube(r, c, a->cube, "dipscan " DIPSCAN_VERSION, err));
     fprintf(stderr, "limits: wrote /limits_reduced into %s\n", a->cube);
   }
-  if (!a->plot_dir)
-    return DIP_SUCCESS;
+  return DIP_SUCCESS;
+}
+
+static int write_plots(const limits_args *a, const reduce_result *r, const reduce_cube *c,
+                       const plot_overlay *overlays, dip_error *err) {
   plot_physics ph;
   figure_physics_fill(&ph, (const char *const *)c->entries, c->n_entries, stderr);
-  plot_overlay overlays[PLOT_MAX_OVERLAYS];
-  size_t loaded = 0;
-  while (status == DIP_SUCCESS && loaded < a->n_overlays &&
-         (status = plot_overlay_load(&overlays[loaded], a->overlay[loaded], err)) == DIP_SUCCESS)
-    loaded++;
-  if (status == DIP_SUCCESS)
-    status = plot_exclusion(c, r, &ph, overlays, loaded, a->plot_dir, err);
-  while (loaded > 0)
-    plot_overlay_free(&overlays[--loaded]);
-  DIP_TRY(status);
+  DIP_TRY(plot_exclusion(c, r, &ph, overlays, a->n_overlays, a->plot_dir, err));
   DIP_TRY(plot_profiles(c, r, &ph, a->profile_m4, a->n_profiles, a->plot_dir, err));
   DIP_TRY(plot_kinematics(&ph, a->plot_dir, err));
   DIP_TRY(plot_brazil(c, r, &ph, a->plot_dir, err));
@@ -241,6 +242,47 @@ static int write_outputs(const limits_args *a, const reduce_result *r, const red
   return DIP_SUCCESS;
 }
 
+/* Every --overlay file, loaded (and checked) before anything is written. */
+static int load_overlays(const limits_args *a, plot_overlay *overlays, dip_error *err) {
+  for (size_t k = 0; k < a->n_overlays; k++)
+    if (plot_overlay_load(&overlays[k], a->overlay[k], err) != DIP_SUCCESS) {
+      while (k > 0)
+        plot_overlay_free(&overlays[--k]);
+      return err->status;
+    }
+  return DIP_SUCCESS;
+}
+
+static int reduce_and_write(const limits_args *a, const plot_overlay *overlays, dip_error *err) {
+  reduce_cube c;
+  DIP_TRY(reduce_cube_read(&c, a->cube, err));
+  if (plot_overlay_check(overlays, a->n_overlays, &c, err) != DIP_SUCCESS) {
+    reduce_cube_free(&c);
+    return err->status;
+  }
+  reduce_options o = {
+      .cl = isnan(a->cl) ? (c.engine_cl > 0.0 && c.engine_cl < 1.0 ? c.engine_cl : 0.90) : a->cl,
+      .kind = a->kind >= 0 ? (threshold_kind)a->kind : THRESHOLD_TWO_SIDED};
+  if (a->kind < 0 && c.threshold_name[0])
+    threshold_from_name(c.threshold_name, &o.kind, NULL); /* the cube's convention if it names one */
+  reduce_result r;
+  int status = reduce_run(&r, &c, &o, err);
+  if (status == DIP_SUCCESS) {
+    print_conventions(&r, &c, a->cube);
+    reduce_report_missing(&r, &c, stderr);
+    reduce_report_status(&c, stderr);
+    reduce_report_grid(&r, &c, stderr);
+    status = write_tables(a, &r, &c, err);
+    if (status == DIP_SUCCESS)
+      status = write_cube(a, &r, &c, err);
+    if (status == DIP_SUCCESS && a->plot_dir)
+      status = write_plots(a, &r, &c, overlays, err);
+    reduce_result_free(&r);
+  }
+  reduce_cube_free(&c);
+  return status;
+}
+
 int cmd_limits(int argc, char **argv) {
   limits_args a;
   int parsed = parse_args(argc, argv, &a);
@@ -248,27 +290,13 @@ int cmd_limits(int argc, char **argv) {
     return parsed < 0 ? DIP_EXIT_OK : parsed;
   dip_error err;
   dip_error_clear(&err);
-  reduce_cube c;
-  if (reduce_cube_read(&c, a.cube, &err) != DIP_SUCCESS) {
-    fprintf(stderr, "dipscan limits: %s\n", err.msg);
-    return DIP_EXIT_ERROR;
-  }
-  reduce_options o = {
-      .cl = isnan(a.cl) ? (c.engine_cl > 0.0 && c.engine_cl < 1.0 ? c.engine_cl : 0.90) : a.cl,
-      .kind = a.kind >= 0 ? (threshold_kind)a.kind : THRESHOLD_TWO_SIDED};
-  if (a.kind < 0 && c.threshold_name[0])
-    threshold_from_name(c.threshold_name, &o.kind, NULL); /* the cube's convention if it names one */
-  reduce_result r;
-  int status = reduce_run(&r, &c, &o, &err);
+  plot_overlay overlays[PLOT_MAX_OVERLAYS];
+  int status = load_overlays(&a, overlays, &err);
   if (status == DIP_SUCCESS) {
-    print_conventions(&r, &c, a.cube);
-    reduce_report_missing(&r, &c, stderr);
-    reduce_report_status(&c, stderr);
-    reduce_report_grid(&r, &c, stderr);
-    status = write_outputs(&a, &r, &c, &err);
-    reduce_result_free(&r);
+    status = reduce_and_write(&a, overlays, &err);
+    for (size_t k = 0; k < a.n_overlays; k++)
+      plot_overlay_free(&overlays[k]);
   }
-  reduce_cube_free(&c);
   if (status != DIP_SUCCESS) {
     fprintf(stderr, "dipscan limits: %s\n", err.msg);
     return DIP_EXIT_ERROR;

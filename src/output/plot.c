@@ -417,16 +417,25 @@ static void exclusion_body(FILE *gp, const void *ctx, const char *dat) {
   fprintf(gp, "unset multiplot\n");
 }
 
-/* overlay_K.dat: the K-th published limit, as loaded. */
-static int write_overlays(const exclusion_ctx *x, const char *dir, dip_error *err) {
-  for (size_t k = 0; k < x->n_overlays; k++) {
-    const plot_overlay *o = &x->overlays[k];
+int plot_overlay_check(const plot_overlay *overlays, size_t n, const reduce_cube *c,
+                       dip_error *err) {
+  for (size_t k = 0; k < n; k++) {
+    const plot_overlay *o = &overlays[k];
     size_t f = 0;
-    while (o->coupling[0] && f < x->c->n_couplings && strcmp(o->coupling, x->c->couplings[f]))
+    while (o->coupling[0] && f < c->n_couplings && strcmp(o->coupling, c->couplings[f]))
       f++;
-    if (f == x->c->n_couplings)
+    if (f == c->n_couplings)
       return dip_error_set(err, DIP_EINVAL, "--overlay '%s': coupling '%s' is not in the cube",
                            o->label, o->coupling);
+  }
+  return DIP_SUCCESS;
+}
+
+/* overlay_K.dat: the K-th published limit, as loaded. */
+static int write_overlays(const exclusion_ctx *x, const char *dir, dip_error *err) {
+  DIP_TRY(plot_overlay_check(x->overlays, x->n_overlays, x->c, err));
+  for (size_t k = 0; k < x->n_overlays; k++) {
+    const plot_overlay *o = &x->overlays[k];
     char path[PATH_LEN], name[32];
     snprintf(name, sizeof name, "overlay_%zu", k + 1);
     file_path(path, dir, name, "dat");

@@ -74,11 +74,11 @@ small=$(grep -ho "font '[^']*,[0-9.]*'\|font ',[0-9.]*'" "$tmp/oplots"/*_column.
 check $? "single-column PDFs: one per coupling, 3.4 in (244.8 pt) wide, one panel, fonts >= 7 pt" \
   "width $w pt, $small fonts below 7 pt"
 printf '0.001 2e-11\n0.1 abc\n' >"$tmp/bad.csv"
-"$bin" limits "$tmp/cube.h5" --no-write --plot "$tmp/bplots" --overlay "$tmp/bad.csv:X" 2>"$tmp/berr"; rc=$?
-[ $rc = 1 ] && grep -q "bad.csv:2: expected two positive numbers" "$tmp/berr"
-check $? "a malformed overlay is refused with FILE:LINE, exit 1" "rc $rc: $(cat "$tmp/berr" | tail -1)"
-"$bin" limits "$tmp/cube.h5" --no-write --plot "$tmp/bplots" --overlay "$tmp/pub.csv:X:nope" 2>"$tmp/berr"; rc=$?
-[ $rc = 1 ] && grep -q "coupling 'nope' is not in the cube" "$tmp/berr"
+"$bin" limits "$tmp/cube.h5" --no-write --csv "$tmp/b.csv" --plot "$tmp/bplots" --overlay "$tmp/bad.csv:X" 2>"$tmp/berr"; rc=$?
+[ $rc = 1 ] && grep -q "bad.csv:2: expected two positive numbers" "$tmp/berr" && [ ! -e "$tmp/b.csv" ]
+check $? "a malformed overlay is refused with FILE:LINE, exit 1, before any output is written" "rc $rc: $(cat "$tmp/berr" | tail -1)"
+"$bin" limits "$tmp/cube.h5" --no-write --csv "$tmp/b.csv" --plot "$tmp/bplots" --overlay "$tmp/pub.csv:X:nope" 2>"$tmp/berr"; rc=$?
+[ $rc = 1 ] && grep -q "coupling 'nope' is not in the cube" "$tmp/berr" && [ ! -e "$tmp/b.csv" ]
 check $? "an overlay for a coupling the cube lacks is refused" "rc $rc: $(tail -1 "$tmp/berr")"
 
 $py "$here/make_synthetic_cube.py" "$tmp/old.h5" old
