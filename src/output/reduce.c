@@ -185,16 +185,15 @@ static double grid_bottom(const reduce_cube *c) {
 /* A grid that never crosses: above_grid with the engine's value when it has a finite one,
  * no_sensitivity when the engine (or the unit's status) says the threshold is never reached. */
 static void adopt_off_grid(reduce_result *r, const reduce_cube *c, size_t unit, double engine) {
-  size_t u = unit;
   int engine_inf = isinf(engine) ||
-                   (c->unit_status && c->unit_status[u] == DIPOLE_UNIT_NO_SENSITIVITY);
+                   (c->unit_status && c->unit_status[unit] == DIPOLE_UNIT_NO_SENSITIVITY);
   if (isfinite(engine) && engine > c->mu[c->n_mu - 1]) {
-    r->mu_1dof[u] = engine;
-    r->status_1dof[u] = REDUCE_ABOVE_GRID;
+    r->mu_1dof[unit] = engine;
+    r->status_1dof[unit] = REDUCE_ABOVE_GRID;
     if (!(r->above_grid_max >= engine))
       r->above_grid_max = engine;
-  } else
-    r->status_1dof[u] = engine_inf ? REDUCE_NO_SENSITIVITY : REDUCE_ABOVE_GRID;
+  } else /* no engine value at this threshold: the grid only says "not inside the grid" */
+    r->status_1dof[unit] = engine_inf ? REDUCE_NO_SENSITIVITY : REDUCE_ABOVE_GRID;
 }
 
 /* Grid 1-dof crossing; compare with (and adopt) the engine's value; set the status. */
