@@ -21,7 +21,7 @@ CFLAGS    ?= $(OPT) -g
 # -Wno-format-truncation: error messages and paths are deliberately cut at fixed buffer sizes.
 ALL_CFLAGS = -std=c11 -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror -Wno-format-truncation $(CFLAGS) $(SAN) \
              -Iinclude -I$(BUILD) $(PKG_CFLAGS) -MMD -MP
-ALL_LDLIBS = $(SAN) $(PKG_LIBS) -lm
+ALL_LDLIBS = $(SAN) $(PKG_LIBS) -lhdf5_hl -lm
 
 STAGES    := util physics detector stats engine output
 LIB_SRC   := $(foreach s,$(STAGES),$(wildcard src/$(s)/*.c))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tools/demo.sh — what `make demo` runs after the build: the default scan on all local cores under
-# mpirun, the reducer, and the plots.  Prints where the CSV and the PNG are.
+# mpirun, the reducer, and the plots.  Prints where the CSV (with its provenance sidecar) and the PNG
+# are; the names are dipscan limits' defaults (CUBE_limits.csv) and slurm/submit's (CUBE_plots).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 np=$(nproc 2>/dev/null || echo 2)
@@ -18,5 +19,5 @@ bin/dipscan limits results/demo.h5 --csv results/demo_limits.csv --plot results/
 t1=$(date +%s.%N)
 printf 'dipscan demo: done in %.1f s on %s cores\n' "$(echo "$t1 - $t0" | bc)" "$np"
 echo "  cube:   results/demo.h5"
-echo "  limits: results/demo_limits.csv"
+echo "  limits: results/demo_limits.csv (provenance: results/demo_limits.csv.json)"
 echo "  plots:  $(ls results/demo_plots/*.png 2>/dev/null | tr '\n' ' ')"

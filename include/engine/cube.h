@@ -3,12 +3,17 @@
  *
  * Layout (E entries, F couplings, M m4 values, U mu values; the per-unit results come from the
  * evaluator's result schema, result.h):
- *   /axes/experiment [E] fixed-length strings (the evaluator's entry names; joint fits as "a+b")
- *   /axes/flavor     [F] fixed-length strings (the configuration's coupling names)
- *   /axes/m4         [M] doubles (attribute units: the evaluator's m4 unit)
- *   /axes/mu         [U] doubles (attribute units: the evaluator's mu unit)
- *   /axes/NAME       [E][L] fixed-length strings, one per vector axis (NAME, L) of the schema: the
- *                    evaluator's per-entry labels of that axis ("" = unused slot)
+ *   /experiment      [E] UTF-8 strings (the evaluator's entry names; joint fits as "a+b")
+ *   /coupling        [F] UTF-8 strings (the configuration's coupling names)
+ *   /m4              [M] doubles (attribute units: the evaluator's m4 unit)
+ *   /mu              [U] doubles (attribute units: the evaluator's mu unit)
+ *   /NAME            [L] int index 0..L-1, one per vector axis (NAME, L) of the schema
+ *   /axes/NAME       [E][L] UTF-8 strings: the evaluator's per-entry labels of that axis ("" =
+ *                    unused slot)
+ *   These root axes are HDF5 dimension scales attached to every dimension of every dataset, so
+ *   netCDF-4 readers see named dimensions (docs/output.md); every dataset has `units` and
+ *   `long_name`.  Cubes from before the scales keep /axes/{experiment,flavor,m4,mu}: the reader
+ *   still reads them, resume refuses them.
  *   /PATH            one dataset per schema field: [E][F][M] (scalar per unit), [E][F][M][U]
  *                    (one value per mu point), or [E][F][M][L] (vector on axis NAME); its type,
  *                    fill value (= the value of unfinished units) and its `units` and `long_name`
@@ -17,9 +22,9 @@
  * For the dipole analysis (stats/evaluator.h) the fields are /chi2 [E][F][M][U],
  * /limits/{mu_1dof, chi2_min, mu_best}, /units/{chi2_zero, signal_total} (doubles),
  * /units/{n_profiles, n_fallbacks} (int64), /units/status (uint8, stats/dipole_result.h) and
- * /units/nuisances_best [E][F][M][N] on the axis /axes/nuisance (N = ANALYSIS_MAX_NUISANCES).
+ * /units/nuisances_best [E][F][M][N] on the axis /nuisance (labels /axes/nuisance) (N = ANALYSIS_MAX_NUISANCES).
  * Root attributes: the engine's — config (resolved text), config_run, config_hash,
- * dipscan_version, card_names[], card_checksums[], start_time, end_time ("" while incomplete),
+ * dipscan_version, card_names[], card_checksums[], card_titles[], card_flags[], start_time, end_time ("" while incomplete),
  * status ("running" | "stopped" | "complete"), ranks (of the last run), runs (number of runs) —
  * and the evaluator's
  * (for the dipole analysis: mu_unit, m4_unit, xsec_normalisation, cl, threshold,
@@ -65,12 +70,27 @@
 #include "engine/journal.h"
 #include "engine/result.h"
 
+/* The root datasets that are the cube's dimension scales (H5DS), attached to every dataset. */
+#define CUBE_AXIS_ENTRY "experiment"
+#define CUBE_AXIS_COUPLING "coupling"
+#define CUBE_AXIS_M4 "m4"
+#define CUBE_AXIS_MU "mu"
+
+/* Serial HDF5 only (the reducer, rank 0 before the rename): attach /experiment, /coupling, /m4 to
+ * the first (up to three) dimensions of dataset d of file, and the root scale `last` to a fourth
+ * one; scales already attached are left alone.  0 or -1. */
+int cube_attach_scales(hid_t file, hid_t d, const char *last);
+
 /* Provenance the cube records besides the configuration and the evaluator's metadata. */
 typedef struct cube_meta {
   const char *version;                 /* dipscan version string */
   const char *const *card_names;       /* [n_cards] input files */
   const char *const *card_checksums;   /* [n_cards], 16 hex digits each */
   size_t n_cards;
+  const char *const *card_titles;      /* [n_cards] human-readable titles (NULL: none) */
+  const char *const *card_flags;       /* [n_cards] what a card says about its own numbers,
+                                          space-separated words ("none", "digitised",
+                                          "exposure_to_check"); NULL: none */
 } cube_meta;
 
 /* What cube_prepare found. */
@@ -173,6 +193,9 @@ typedef struct cube_data {
   unsigned char *done;    /* [E][F][M] */
   cube_attribute *attributes;            /* scalar root attributes */
   size_t n_attributes;
+  /* the provenance lists (cube_meta), [n_cards] each; NULL when the cube has none */
+  char **card_names, **card_checksums, **card_titles, **card_flags;
+  size_t n_cards;
 } cube_data;
 
 /* Read a cube: the axes, /done, every schema field present (shape-checked against the axes) and

@@ -20,7 +20,10 @@
  *   brazil[_ENTRY] the observed 1-dof limit (solid) with the expected median (dashed) and the
  *                  ±1σ (green) / ±2σ (yellow) bands of background-only experiments vs m4, one panel
  *                  per coupling, one figure per entry (named brazil_ENTRY when the cube has several
- *                  entries); only for cubes scanned with statistics.expected: asimov | toys.
+ *                  entries); only for cubes scanned with statistics.expected: asimov | toys.  An
+ *                  observed limit above the frame (status above_grid, or beyond the top of the
+ *                  frame) is not drawn off-frame: the line stops and a triangle at the top marks
+ *                  the m4.  Single-column PDFs brazil[_ENTRY]_COUPLING_column.pdf, one panel each.
  *   neyman_limits  the 1-dof Neyman/Feldman-Cousins limit (dashed, points) next to the Wilks one
  *                  (solid) vs m4, one panel per coupling; neyman_tcrit_m4_X: t_c(mu) with its MC
  *                  error bars and t_obs(mu) against the Wilks threshold at the grid m4 nearest X;
@@ -69,8 +72,30 @@ typedef struct plot_physics {
   char formula[160];               /* the E_min formula, for the .dat header */
 } plot_physics;
 
+/* A published limit drawn next to ours (`--overlay FILE:LABEL[:COUPLING]`). */
+#define PLOT_MAX_OVERLAYS 8
+typedef struct plot_overlay {
+  char label[PLOT_LABEL_LEN];
+  char coupling[32];    /* the panel it belongs to; "" = every panel */
+  size_t n;
+  double *m4, *mu;      /* [n] MeV, mu_B; owned */
+} plot_overlay;
+
+/* Load spec "FILE:LABEL[:COUPLING]": FILE holds m4 [MeV] and mu [mu_B] per line (comma, semicolon
+ * or blanks between them), '#' comment lines and one header line allowed; every value > 0; at
+ * least 2 points.  Errors name FILE:LINE. */
+int plot_overlay_load(plot_overlay *o, const char *spec, dip_error *err);
+void plot_overlay_free(plot_overlay *o);
+/* Every overlay's COUPLING is one of the cube's (DIP_EINVAL naming it otherwise). */
+int plot_overlay_check(const plot_overlay *overlays, size_t n, const reduce_cube *c,
+                       dip_error *err);
+
+/* The exclusion figure (all couplings, PNG + PDF) and, per coupling, a single-column PDF
+ * exclusion_COUPLING_column.pdf (3.4 in wide, 8 pt text: one panel); overlays (may be NULL) are
+ * drawn in grey in the panels of their coupling, and the COUPLING must be one of the cube's. */
 int plot_exclusion(const reduce_cube *c, const reduce_result *r, const plot_physics *ph,
-                   const char *dir, dip_error *err);
+                   const plot_overlay *overlays, size_t n_overlays, const char *dir,
+                   dip_error *err);
 
 /* The Brazil-band figures (nothing, DIP_SUCCESS, when the cube has no expected band). */
 int plot_brazil(const reduce_cube *c, const reduce_result *r, const plot_physics *ph,

@@ -13,7 +13,10 @@
  * the engine's chi^2 at mu = 0 (/units/chi2_zero) is stored it is used as an extra row point at
  * mu = 0.  The engine's root-found value is adopted when it was computed at the same threshold and
  * agrees with the grid crossing within the grid spacing of the bracket; every disagreement is
- * counted and reported.  +inf = the threshold is not crossed inside the mu grid (no sensitivity).
+ * counted and reported.  Where the grid is never crossed but the engine's root-found limit is finite
+ * (it lies above the mu grid) that value is adopted with the status above_grid; +inf remains where
+ * neither finds a crossing (status no_sensitivity, or above_grid when the cube has no engine value
+ * at this threshold).
  *
  * 2 dof.  Each (entry, coupling) plane chi^2(m4, mu) is taken relative to its global minimum over the
  * finished units; at every m4 the allowed set {Delta chi^2 < threshold_2dof} is bounded by an upper
@@ -33,9 +36,9 @@
  * reclaim a deleted group's space: delete + create grew the cube by ~64 KB per run).  The spare
  * (the reduction before the last) is scratch space, not a result.
  * reduce_write_csv() writes CSV.tmp (flock-ed; a killed reducer's is reused) and renames it; the
- * CSV has the header `experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB` and one row per finished
+ * CSV has the header `experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB` and one row per finished
  * unit and dof (2-dof rows carry the upper edge; lower edges live in the cube); "inf" = no
- * sensitivity.  A cube scanned with an expected sensitivity (statistics.expected: asimov | toys)
+ * sensitivity; the last column, `status`, says what each value is (reduce_limit_status).  A cube scanned with an expected sensitivity (statistics.expected: asimov | toys)
  * adds the columns
  * expected_m2_muB,expected_m1_muB,expected_median_muB,expected_p1_muB,expected_p2_muB,
  * mu_limit_pcl_muB,z_local to every 1-dof row (band and PCL "nan" when reduced at another threshold
@@ -89,6 +92,27 @@ typedef struct reduce_options {
   threshold_kind kind;  /* 1-dof convention */
 } reduce_options;
 
+/* What a CSV row's limit is (the `status` column, /limits_reduced/status_*dof).  ok: crossed inside
+ * the mu grid; above_grid: the crossing lies above the largest mu of the grid (1 dof: the engine's
+ * root-found value is written; 2 dof: inf); below_grid: below the smallest positive mu of the grid
+ * (the engine's value or the mu^2 interpolation from mu = 0); no_sensitivity: chi^2 never rises by
+ * the threshold (the engine's limit is +inf: no recoil in the window, or the signal cannot reach
+ * it); all_excluded (2 dof): no mu >= 0 allowed at this m4; failed: the unit's chi^2 profile or
+ * limit search failed (/units/status), the value is nan. */
+typedef enum {
+  REDUCE_NOT_DONE = 0,
+  REDUCE_OK,
+  REDUCE_ABOVE_GRID,
+  REDUCE_BELOW_GRID,
+  REDUCE_NO_SENSITIVITY,
+  REDUCE_ALL_EXCLUDED,
+  REDUCE_FAILED,
+  REDUCE_N_STATUS
+} reduce_limit_status;
+
+/* "not_done", "ok", "above_grid", ... ("unknown" outside the range). */
+const char *reduce_status_name(int status);
+
 typedef struct reduce_result {
   size_t n_entries, n_couplings, n_m4;
   double cl;
@@ -100,6 +124,9 @@ typedef struct reduce_result {
   double *mu_2dof_lower;  /* [E][F][M] 0 when mu = 0 is allowed */
   double *chi2_row_min;   /* [E][F][M] reference of the 1-dof Delta chi^2 */
   double *chi2_plane_min; /* [E][F] reference of the 2-dof Delta chi^2 (NaN: nothing done) */
+  unsigned char *status_1dof, *status_2dof; /* [E][F][M] reduce_limit_status of mu_1dof and of
+                                               mu_2dof_upper */
+  double above_grid_max;  /* largest 1-dof limit above the mu grid (engine value; NaN: none) */
   size_t n_units, n_done;
   size_t n_engine_checked;   /* units whose engine value was compared with the grid */
   size_t n_engine_disagree;  /* of those, outside the bracket's grid spacing */
@@ -115,6 +142,10 @@ size_t reduce_unit(const reduce_cube *c, size_t e, size_t f, size_t m);
 /* Human-readable list of unfinished units and engine disagreements (nothing if all is well).
  * Returns the number of unfinished units. */
 size_t reduce_report_missing(const reduce_result *r, const reduce_cube *c, FILE *out);
+
+/* The grid warnings (stderr): how many limits lie above / below the mu grid, and the mu.to or
+ * mu.from that would contain them.  Returns the number of such limits. */
+size_t reduce_report_grid(const reduce_result *r, const reduce_cube *c, FILE *out);
 
 /* Finished units whose /units/status is not "ok" (no sensitivity, failed: how), counted per
  * status with the first few units listed.  Returns the number of failed units. */
@@ -133,6 +164,10 @@ const double *reduce_expected_band(const reduce_cube *c);
  * on 2-dof rows). */
 int reduce_has_neyman(const reduce_cube *c);
 double reduce_neyman_limit(const reduce_result *r, const reduce_cube *c, size_t unit);
+
+/* The power-constrained 1-dof limit of a unit: max(adopted limit, the scan's
+ * expected/mu_power_edge); NaN without a band or at another threshold than the scan's. */
+double reduce_pcl(const reduce_result *r, const reduce_cube *c, size_t unit);
 
 /* dof_mask: bit 0 = 1-dof rows, bit 1 = 2-dof rows. */
 int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *path, int dof_mask,

@@ -2,9 +2,10 @@
  * cmd_limits.c — `dipscan limits CUBE.h5 [options]`: reduce a scan cube to a CSV of limits, write
  * them back into the cube (/limits_reduced) and draw the plots.
  *
- * Order: read the cube (read-only), reduce, print conventions and anything missing to stderr,
- * write the CSV, then open the cube read-write (unless the scan is still marked running or
- * --no-write), then plot.  Serial: no MPI.
+ * Order: load the --overlay files (a bad one stops everything before any output), read the cube
+ * (read-only), reduce, print conventions, anything missing and the grid warnings to stderr, write
+ * the CSV with its provenance sidecar (and the HEPData submission), then open the cube read-write
+ * (unless the scan is still marked running or --no-write), then plot.  Serial: no MPI.
  */
 #include <math.h>
 #include <stdio.h>
@@ -14,26 +15,31 @@
 #include "cli/cmd.h"
 #include "util/common.h"
 #include "cli/figure_physics.h"
+#include "output/hepdata.h"
 #include "output/plot.h"
+#include "output/provenance.h"
 #include "output/reduce.h"
 #include "version.h"
 
 #define MAX_PROFILES 16
 
 typedef struct limits_args {
-  const char *cube, *csv, *plot_dir;
+  const char *cube, *csv, *plot_dir, *hepdata_dir;
   double cl;             /* NaN: the cube's */
   int dof_mask;          /* CSV rows: bit 0 = 1 dof, bit 1 = 2 dof */
   int kind;              /* -1: the cube's */
   double profile_m4[MAX_PROFILES];
   size_t n_profiles;
   int no_write;
+  const char *overlay[PLOT_MAX_OVERLAYS]; /* --overlay specs, in order (repeatable) */
+  size_t n_overlays;
 } limits_args;
 
 static void usage(FILE *out) {
   fprintf(out,
-          "usage: dipscan limits CUBE.h5 [--csv FILE] [--plot DIR] [--cl CL] [--dof 1|2]\n"
-          "                      [--threshold two-sided|one-sided] [--profile-m4 LIST] [--no-write]\n"
+          "usage: dipscan limits CUBE.h5 [--csv FILE] [--plot DIR] [--hepdata DIR] [--cl CL]\n"
+          "                      [--dof 1|2] [--threshold two-sided|one-sided] [--profile-m4 LIST]\n"
+          "                      [--no-write]\n"
           "\n"
           "Reduce a scan cube to upper limits on the transition moment mu [mu_B] vs m4 [MeV].\n"
           "  1 dof: Delta chi^2 w.r.t. the minimum over mu at fixed m4 crosses the threshold\n"
@@ -45,9 +51,14 @@ static void usage(FILE *out) {
           "\n"
           "options:\n"
           "  --csv FILE        CSV output (default: CUBE without .h5 + _limits.csv; '-' = stdout);\n"
-          "                    header experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB, inf = no\n"
-          "                    sensitivity inside the mu grid, 0 (2 dof) = every mu excluded at\n"
-          "                    that m4 (the data prefer a signal at another m4)\n"
+          "                    header experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB,...,status;\n"
+          "                    status: ok | above_grid (1 dof: the engine's root-found value above\n"
+          "                    the mu grid; 2 dof: inf) | below_grid | no_sensitivity (inf) |\n"
+          "                    all_excluded (2 dof: 0, every mu excluded at that m4) | failed (nan)\n"
+          "                    next to it FILE.json: the conventions and provenance (CL, dof,\n"
+          "                    threshold, data, physics choices, versions, config hash, cards)\n"
+          "  --hepdata DIR     write a HEPData submission: DIR/submission.yaml and one\n"
+          "                    DIR/table_N.yaml per experiment entry and coupling\n"
           "  --plot DIR        write exclusion.{png,pdf}, profile_m4_X.{png,pdf} (Delta chi^2 vs mu)\n"
           "                    and kinematics.{png,pdf} (E_min(T) for several m4) into DIR, with\n"
           "                    the .dat data and .gp gnuplot scripts next to them\n"
@@ -57,6 +68,10 @@ static void usage(FILE *out) {
           "                    one-sided ((Phi^-1(CL))^2, 1.642 at 90%%) (default: the cube's)\n"
           "  --profile-m4 LIST comma-separated m4 values [MeV] for the profile plots\n"
           "                    (default 0.01,0.3; the nearest grid values are used)\n"
+          "  --overlay FILE:LABEL[:COUPLING]\n"
+          "                    draw a published limit next to ours in the exclusion plots (every\n"
+          "                    panel, or only COUPLING's); FILE: m4 [MeV] and mu [mu_B] per line,\n"
+          "                    '#' comments and one header line allowed; repeatable (up to 8)\n"
           "  --no-write        do not write /limits_reduced into the cube\n"
           "  -h, --help        this text\n"
           "A cube scanned with statistics.neyman also gets the CSV column mu_limit_neyman_muB\n"
@@ -89,14 +104,33 @@ static int bad_value(const char *opt, const char *val) {
   return DIP_EXIT_USAGE;
 }
 
+/* --overlay may be given several times (cli_parse keeps the last): collect every value first. */
+static int collect_overlays(int argc, char **argv, limits_args *a) {
+  for (int i = 1; i < argc; i++) {
+    const char *v = !strncmp(argv[i], "--overlay=", 10) ? argv[i] + 10
+                    : !strcmp(argv[i], "--overlay") && i + 1 < argc ? argv[++i]
+                                                                    : NULL;
+    if (!v)
+      continue;
+    if (a->n_overlays == PLOT_MAX_OVERLAYS) {
+      fprintf(stderr, "dipscan limits: at most %d --overlay options\n", PLOT_MAX_OVERLAYS);
+      return DIP_EXIT_USAGE;
+    }
+    a->overlay[a->n_overlays++] = v;
+  }
+  return DIP_EXIT_OK;
+}
+
 /* Returns DIP_EXIT_OK to go on, DIP_EXIT_USAGE on a usage error, or -1 after printing --help. */
 static int parse_args(int argc, char **argv, limits_args *a) {
   *a = (limits_args){.cl = NAN, .dof_mask = 3, .kind = -1, .profile_m4 = {0.01, 0.3},
                      .n_profiles = 2};
-  const char *cl = NULL, *dof = NULL, *threshold = NULL, *profiles = NULL;
+  const char *cl = NULL, *dof = NULL, *threshold = NULL, *profiles = NULL, *overlay = NULL;
   const cli_option opts[] = {{"csv", &a->csv, NULL},          {"plot", &a->plot_dir, NULL},
                              {"cl", &cl, NULL},               {"dof", &dof, NULL},
                              {"threshold", &threshold, NULL}, {"profile-m4", &profiles, NULL},
+                             {"hepdata", &a->hepdata_dir, NULL},
+                             {"overlay", &overlay, NULL},
                              {"no-write", NULL, &a->no_write}};
   int n_pos = 0, help = 0;
   int rc = cli_parse("limits", argc, argv, opts, (int)(sizeof opts / sizeof *opts), &a->cube, 1,
@@ -107,6 +141,12 @@ static int parse_args(int argc, char **argv, limits_args *a) {
     usage(stdout);
     return -1;
   }
+  if (overlay && !a->plot_dir) {
+    fprintf(stderr, "dipscan limits: --overlay draws into the plots: give --plot DIR too\n");
+    return DIP_EXIT_USAGE;
+  }
+  if ((rc = collect_overlays(argc, argv, a)) != DIP_EXIT_OK)
+    return rc;
   if (!a->cube) {
     usage(stderr);
     return DIP_EXIT_USAGE;
@@ -137,8 +177,9 @@ static void print_conventions(const reduce_result *r, const reduce_cube *c, cons
           "limits: %s (status %s): %zu entries x %zu couplings x %zu m4 x %zu mu; data %s; mu in "
           "mu_B (XENONnT normalisation), m4 in MeV\n"
           "limits: cl %g; 1 dof %s, Delta chi^2 = %.4f w.r.t. the minimum over mu at fixed m4; "
-          "2 dof Delta chi^2 = %.4f w.r.t. each plane's global minimum; inf = no sensitivity "
-          "inside the mu grid\n",
+          "2 dof Delta chi^2 = %.4f w.r.t. each plane's global minimum; the CSV's status column "
+          "says what each limit is (ok, above_grid, below_grid, no_sensitivity, all_excluded, "
+          "failed)\n",
           path, c->status[0] ? c->status : "unknown", c->n_entries, c->n_couplings, c->n_m4, c->n_mu,
           c->data[0] ? c->data : "unknown", r->cl,
           threshold_name(r->kind), r->delta_chi2_1dof,
@@ -153,16 +194,30 @@ static void print_conventions(const reduce_result *r, const reduce_cube *c, cons
             c->engine_threshold);
 }
 
-static int write_outputs(const limits_args *a, const reduce_result *r, const reduce_cube *c,
-                         dip_error *err) {
+/* The CSV, its provenance sidecar and, with --hepdata, the HEPData submission. */
+static int write_tables(const limits_args *a, const reduce_result *r, const reduce_cube *c,
+                        dip_error *err) {
   char csv[4096];
   if (a->csv)
     snprintf(csv, sizeof csv, "%s", !strcmp(a->csv, "-") ? "/dev/stdout" : a->csv);
   else
     default_csv_path(a->cube, csv, sizeof csv);
   DIP_TRY(reduce_write_csv(r, c, csv, a->dof_mask, err));
-  if (strcmp(csv, "/dev/stdout"))
-    fprintf(stderr, "limits: wrote %s\n", csv);
+  provenance p;
+  DIP_TRY(provenance_init(&p, r, c, a->cube, "dipscan " DIPSCAN_VERSION, err));
+  int status = strcmp(csv, "/dev/stdout") ? provenance_write_json(&p, csv, err) : DIP_SUCCESS;
+  if (status == DIP_SUCCESS && strcmp(csv, "/dev/stdout"))
+    fprintf(stderr, "limits: wrote %s and its provenance %s.json\n", csv, csv);
+  if (status == DIP_SUCCESS && a->hepdata_dir &&
+      (status = hepdata_write(r, c, &p, a->hepdata_dir, err)) == DIP_SUCCESS)
+    fprintf(stderr, "limits: wrote the HEPData submission %s/submission.yaml\n", a->hepdata_dir);
+  provenance_free(&p);
+  return status;
+}
+
+/* /limits_reduced, unless --no-write or the scan is still marked running. */
+static int write_cube(const limits_args *a, const reduce_result *r, const reduce_cube *c,
+                      dip_error *err) {
   if (a->no_write)
     fprintf(stderr, "limits: --no-write: the cube is left unchanged\n");
   else if (!strcmp(c->status, "running"))
@@ -173,20 +228,64 @@ static int write_outputs(const limits_args *a, const reduce_result *r, const red
     DIP_TRY(reduce_write_cube(r, c, a->cube, "dipscan " DIPSCAN_VERSION, err));
     fprintf(stderr, "limits: wrote /limits_reduced into %s\n", a->cube);
   }
-  if (!a->plot_dir)
-    return DIP_SUCCESS;
+  return DIP_SUCCESS;
+}
+
+static int write_plots(const limits_args *a, const reduce_result *r, const reduce_cube *c,
+                       const plot_overlay *overlays, dip_error *err) {
   plot_physics ph;
   figure_physics_fill(&ph, (const char *const *)c->entries, c->n_entries, stderr);
-  DIP_TRY(plot_exclusion(c, r, &ph, a->plot_dir, err));
+  DIP_TRY(plot_exclusion(c, r, &ph, overlays, a->n_overlays, a->plot_dir, err));
   DIP_TRY(plot_profiles(c, r, &ph, a->profile_m4, a->n_profiles, a->plot_dir, err));
   DIP_TRY(plot_kinematics(&ph, a->plot_dir, err));
   DIP_TRY(plot_brazil(c, r, &ph, a->plot_dir, err));
   DIP_TRY(plot_neyman(c, r, &ph, a->profile_m4, a->n_profiles, a->plot_dir, err));
   fprintf(stderr, "limits: plots in %s/: exclusion.png, profile_m4_*.png, kinematics.png%s%s "
-                  "(+ .pdf, .dat, .gp)\n",
+                  "(+ .pdf, .dat, .gp; single-column *_column.pdf)\n",
           a->plot_dir, reduce_expected_band(c) ? ", brazil*.png" : "",
           reduce_has_neyman(c) ? ", neyman_limits.png, neyman_tcrit_m4_*.png" : "");
   return DIP_SUCCESS;
+}
+
+/* Every --overlay file, loaded (and checked) before anything is written. */
+static int load_overlays(const limits_args *a, plot_overlay *overlays, dip_error *err) {
+  for (size_t k = 0; k < a->n_overlays; k++)
+    if (plot_overlay_load(&overlays[k], a->overlay[k], err) != DIP_SUCCESS) {
+      while (k > 0)
+        plot_overlay_free(&overlays[--k]);
+      return err->status;
+    }
+  return DIP_SUCCESS;
+}
+
+static int reduce_and_write(const limits_args *a, const plot_overlay *overlays, dip_error *err) {
+  reduce_cube c;
+  DIP_TRY(reduce_cube_read(&c, a->cube, err));
+  if (plot_overlay_check(overlays, a->n_overlays, &c, err) != DIP_SUCCESS) {
+    reduce_cube_free(&c);
+    return err->status;
+  }
+  reduce_options o = {
+      .cl = isnan(a->cl) ? (c.engine_cl > 0.0 && c.engine_cl < 1.0 ? c.engine_cl : 0.90) : a->cl,
+      .kind = a->kind >= 0 ? (threshold_kind)a->kind : THRESHOLD_TWO_SIDED};
+  if (a->kind < 0 && c.threshold_name[0])
+    threshold_from_name(c.threshold_name, &o.kind, NULL); /* the cube's convention if it names one */
+  reduce_result r;
+  int status = reduce_run(&r, &c, &o, err);
+  if (status == DIP_SUCCESS) {
+    print_conventions(&r, &c, a->cube);
+    reduce_report_missing(&r, &c, stderr);
+    reduce_report_status(&c, stderr);
+    reduce_report_grid(&r, &c, stderr);
+    status = write_tables(a, &r, &c, err);
+    if (status == DIP_SUCCESS)
+      status = write_cube(a, &r, &c, err);
+    if (status == DIP_SUCCESS && a->plot_dir)
+      status = write_plots(a, &r, &c, overlays, err);
+    reduce_result_free(&r);
+  }
+  reduce_cube_free(&c);
+  return status;
 }
 
 int cmd_limits(int argc, char **argv) {
@@ -196,26 +295,13 @@ int cmd_limits(int argc, char **argv) {
     return parsed < 0 ? DIP_EXIT_OK : parsed;
   dip_error err;
   dip_error_clear(&err);
-  reduce_cube c;
-  if (reduce_cube_read(&c, a.cube, &err) != DIP_SUCCESS) {
-    fprintf(stderr, "dipscan limits: %s\n", err.msg);
-    return DIP_EXIT_ERROR;
-  }
-  reduce_options o = {
-      .cl = isnan(a.cl) ? (c.engine_cl > 0.0 && c.engine_cl < 1.0 ? c.engine_cl : 0.90) : a.cl,
-      .kind = a.kind >= 0 ? (threshold_kind)a.kind : THRESHOLD_TWO_SIDED};
-  if (a.kind < 0 && c.threshold_name[0])
-    threshold_from_name(c.threshold_name, &o.kind, NULL); /* the cube's convention if it names one */
-  reduce_result r;
-  int status = reduce_run(&r, &c, &o, &err);
+  plot_overlay overlays[PLOT_MAX_OVERLAYS];
+  int status = load_overlays(&a, overlays, &err);
   if (status == DIP_SUCCESS) {
-    print_conventions(&r, &c, a.cube);
-    reduce_report_missing(&r, &c, stderr);
-    reduce_report_status(&c, stderr);
-    status = write_outputs(&a, &r, &c, &err);
-    reduce_result_free(&r);
+    status = reduce_and_write(&a, overlays, &err);
+    for (size_t k = 0; k < a.n_overlays; k++)
+      plot_overlay_free(&overlays[k]);
   }
-  reduce_cube_free(&c);
   if (status != DIP_SUCCESS) {
     fprintf(stderr, "dipscan limits: %s\n", err.msg);
     return DIP_EXIT_ERROR;

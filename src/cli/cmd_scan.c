@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "detector/card.h"
 #include "engine/config.h"
 #include "engine/cube.h"
 #include "engine/scan.h"
@@ -143,19 +144,41 @@ static int build_analysis(const scan_config *cfg, const analysis_options *opt, a
 }
 
 typedef struct meta_store {
-  const char **card_names, **card_checksums; /* [n_cards], owned by the analysis */
+  const char **card_names, **card_checksums, **card_titles; /* [n_cards], owned by the analysis */
+  const char **card_flags;                                  /* [n_cards], static strings */
 } meta_store;
 
-/* Provenance of the cube: version, card names and checksums. */
+static void meta_store_free(meta_store *ms) {
+  free(ms->card_names);
+  free(ms->card_checksums);
+  free(ms->card_titles);
+  free(ms->card_flags);
+}
+
+/* The flags a card raises about its own numbers (card.h), as the cube's card_flags words. */
+static const char *card_flag_words(const card *c) {
+  static const char *const words[4] = {"none", "digitised", "exposure_to_check",
+                                       "digitised exposure_to_check"};
+  return words[(c->has_digitised ? 1 : 0) + (c->exposure_to_check ? 2 : 0)];
+}
+
+/* Provenance of the cube: version, card names, checksums, titles and flags. */
 static int fill_meta(const analysis *an, cube_meta *meta, meta_store *ms, dip_error *err) {
   size_t n_cards = analysis_n_cards(an);
   if (!(ms->card_names = dip_calloc(n_cards, sizeof *ms->card_names, err)) ||
-      !(ms->card_checksums = dip_calloc(n_cards, sizeof *ms->card_checksums, err)))
+      !(ms->card_checksums = dip_calloc(n_cards, sizeof *ms->card_checksums, err)) ||
+      !(ms->card_titles = dip_calloc(n_cards, sizeof *ms->card_titles, err)) ||
+      !(ms->card_flags = dip_calloc(n_cards, sizeof *ms->card_flags, err)))
     return DIP_ENOMEM;
   for (size_t i = 0; i < n_cards; i++) {
+    const card *c = analysis_card(an, i);
     ms->card_names[i] = analysis_card_name(an, i);
     ms->card_checksums[i] = analysis_card_checksum(an, i);
+    ms->card_titles[i] = c->title ? c->title : c->name;
+    ms->card_flags[i] = card_flag_words(c);
   }
+  meta->card_titles = ms->card_titles;
+  meta->card_flags = ms->card_flags;
   meta->version = DIPSCAN_VERSION;
   meta->card_names = ms->card_names;
   meta->card_checksums = ms->card_checksums;
@@ -282,7 +305,7 @@ static int dry_run(const scan_args *a, const scan_config *cfg, const analysis_op
   dipole_evaluator dev;
   memset(&dev, 0, sizeof dev);
   cube_meta meta;
-  meta_store store = {NULL, NULL};
+  meta_store store = {NULL, NULL, NULL, NULL};
   double t0 = MPI_Wtime();
   int status = build_model(cfg, opt, &an, &dev, &meta, &store, &err);
   double setup = MPI_Wtime() - t0, unit_seconds = 0.0;
@@ -298,8 +321,7 @@ static int dry_run(const scan_args *a, const scan_config *cfg, const analysis_op
   } else if (rank == 0) {
     fprintf(stderr, "dipscan scan: error (%s): %s\n", dip_status_name(status), err.msg);
   }
-  free(store.card_names);
-  free(store.card_checksums);
+  meta_store_free(&store);
   dipole_evaluator_free(&dev);
   analysis_free(an);
   return status;
@@ -327,7 +349,7 @@ static int run(const scan_args *a, int rank, int size) {
   dipole_evaluator dev;
   memset(&dev, 0, sizeof dev);
   cube_meta meta;
-  meta_store store = {NULL, NULL};
+  meta_store store = {NULL, NULL, NULL, NULL};
   if (status == DIP_SUCCESS)
     status = build_model(&cfg, &opt, &an, &dev, &meta, &store, &err);
   else
@@ -347,8 +369,7 @@ static int run(const scan_args *a, int rank, int size) {
     fprintf(stderr, "dipscan scan: error (%s): %s\n", dip_status_name(status), err.msg);
   if (status == DIP_SUCCESS && rank == 0)
     report_result(&cfg, &rep);
-  free(store.card_names);
-  free(store.card_checksums);
+  meta_store_free(&store);
   dipole_evaluator_free(&dev);
   analysis_free(an);
   config_free(&cfg);

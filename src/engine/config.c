@@ -385,9 +385,10 @@ static int read_document(const yamlx_doc *doc, scan_config *cfg, dip_error *err)
   return DIP_SUCCESS;
 }
 
-/* Default axes (MeV, mu_B): the ranges of the reference analysis' figures, see scans/README.md. */
+/* Default axes (MeV, mu_B): m4 as the reference analysis' figures; mu wide enough for the limits and
+ * bands of every shipped card from m4 = 1 keV to the end of their reach (scans/README.md). */
 static const axis_spec default_m4 = {0, 0.001, 0.6, 120, 1};
-static const axis_spec default_mu = {0, 1.0e-12, 1.0e-9, 400, 1};
+static const axis_spec default_mu = {0, 1.0e-13, 1.0e-1, 600, 1};
 
 /* ---- canonical rendering ---- */
 
@@ -436,7 +437,7 @@ static int render(scan_config *cfg, const axis_spec *m4, const axis_spec *mu, di
       config_text_printf(&tb, "%s%s", k ? ", " : "", cfg->experiments[cfg->joint[j].cards[k]]);
     config_text_printf(&tb, "]");
   }
-  config_text_printf(&tb, "]\nflavors: [");
+  config_text_printf(&tb, "]\ncouplings: [");
   for (size_t f = 0; f < cfg->n_couplings; f++)
     config_text_printf(&tb, "%s%s", f ? ", " : "", config_coupling_name(cfg, f));
   config_text_printf(&tb, "]\n");

@@ -16,6 +16,7 @@
 #include "engine/inspect.h"
 
 #include <errno.h>
+#include <hdf5_hl.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -198,66 +199,6 @@ static hid_t create_dataset(hid_t loc, const char *name, hid_t type, int rank, c
   return d;
 }
 
-/* A string dataset of n_rows x n_cols (n_cols 0: 1-D) whose contents rank 0 writes alone
- * (independent I/O after the collective create); NULL entries are written as "". */
-static int create_strings(hid_t loc, const char *name, const char *const *list, size_t n_rows,
-                          size_t n_cols, int rank) {
-  size_t n = n_rows * (n_cols ? n_cols : 1);
-  const char **names = calloc(n ? n : 1, sizeof *names);
-  if (!names)
-    return -1;
-  for (size_t i = 0; i < n; i++)
-    names[i] = list && list[i] ? list[i] : "";
-  size_t width = max_length(names, n);
-  char *buf = pack_strings(names, n, width);
-  hid_t t = string_type(width);
-  hsize_t dims[2] = {n_rows, n_cols};
-  hid_t d = buf && t >= 0 ? create_dataset(loc, name, t, n_cols ? 2 : 1, dims, NULL) : -1;
-  int ok = d >= 0 && (rank != 0 || H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
-  if (d >= 0)
-    H5Dclose(d);
-  if (t >= 0)
-    H5Tclose(t);
-  free(buf);
-  free(names);
-  return ok ? 0 : -1;
-}
-
-static int create_number_axis(hid_t axes, const char *name, const double *v, size_t n,
-                              const char *unit, int rank) {
-  hsize_t len = n;
-  hid_t d = create_dataset(axes, name, H5T_NATIVE_DOUBLE, 1, &len, NULL);
-  int ok = d >= 0 &&
-           (rank != 0 || H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0) &&
-           write_text_attr(d, "units", unit, strlen(unit) + 1) == 0;
-  if (d >= 0)
-    H5Dclose(d);
-  return ok ? 0 : -1;
-}
-
-static int create_axes(hid_t file, const scan_config *cfg, const scan_evaluator *ev, int rank) {
-  const result_schema *s = ev->schema;
-  size_t n_entries = config_n_entries(cfg);
-  const char **couplings = calloc(cfg->n_couplings, sizeof *couplings);
-  hid_t axes = couplings ? H5Gcreate2(file, "axes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
-  for (size_t f = 0; couplings && f < cfg->n_couplings; f++)
-    couplings[f] = config_coupling_name(cfg, f);
-  int rc = axes >= 0 &&
-                   create_strings(axes, "experiment", ev->entry_names, n_entries, 0, rank) == 0 &&
-                   create_strings(axes, "flavor", couplings, cfg->n_couplings, 0, rank) == 0 &&
-                   create_number_axis(axes, "m4", cfg->m4, cfg->n_m4, ev->m4_unit, rank) == 0 &&
-                   create_number_axis(axes, "mu", cfg->mu, cfg->n_mu, ev->mu_unit, rank) == 0
-               ? 0
-               : -1;
-  for (size_t a = 0; rc == 0 && a < s->n_axes; a++)
-    rc = create_strings(axes, s->axes[a].name, ev->axis_labels ? ev->axis_labels[a] : NULL,
-                        n_entries, s->axes[a].length, rank);
-  if (axes >= 0)
-    H5Gclose(axes);
-  free(couplings);
-  return rc;
-}
-
 /* The groups of every field's path ("limits" of "limits/mu_1dof"), before any dataset. */
 static int create_groups(hid_t file, const result_schema *s) {
   int rc = 0;
@@ -274,6 +215,11 @@ static int create_groups(hid_t file, const result_schema *s) {
     }
   }
   return rc < 0 ? -1 : 0;
+}
+
+static int describe(hid_t d, const char *units, const char *long_name) {
+  return write_text_attr(d, "units", units, strlen(units) + 1) |
+         write_text_attr(d, "long_name", long_name, strlen(long_name) + 1);
 }
 
 /* Every schema field (type, shape, fill value, units and long_name from the schema) and /done. */
@@ -297,9 +243,10 @@ static int create_results(hid_t file, const scan_config *cfg, const result_schem
   unit_result_free(&fill);
   const uint8_t zero8 = 0;
   hid_t done = rc == 0 ? create_dataset(file, "done", H5T_NATIVE_UINT8, 3, unit_dims, &zero8) : -1;
+  rc = done >= 0 && describe(done, "1", "1 = unit finished (mirrors the journal)") == 0 ? 0 : -1;
   if (done >= 0)
     H5Dclose(done);
-  return done >= 0 ? 0 : -1;
+  return rc;
 }
 
 static int create_attributes(hid_t file, const scan_config *cfg, const cube_meta *meta,
@@ -312,6 +259,10 @@ static int create_attributes(hid_t file, const scan_config *cfg, const cube_meta
   rc |= write_text_attr(file, "dipscan_version", meta->version, strlen(meta->version) + 1);
   rc |= write_text_list_attr(file, "card_names", meta->card_names, meta->n_cards);
   rc |= write_text_list_attr(file, "card_checksums", meta->card_checksums, meta->n_cards);
+  if (meta->card_titles)
+    rc |= write_text_list_attr(file, "card_titles", meta->card_titles, meta->n_cards);
+  if (meta->card_flags)
+    rc |= write_text_list_attr(file, "card_flags", meta->card_flags, meta->n_cards);
   for (size_t i = 0; i < ev->n_attributes; i++) {
     const scan_attribute *a = &ev->attributes[i];
     rc |= a->text ? write_text_attr(file, a->name, a->text,
@@ -349,10 +300,189 @@ static int create_file(const char *partial, const scan_config *cfg, const cube_m
   hid_t file = H5Fcreate(partial, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   H5Pclose(fapl);
   H5TRY(file, "cannot create the file");
-  int rc = create_axes(file, cfg, ev, rank) | create_results(file, cfg, ev->schema) |
-           create_attributes(file, cfg, meta, ev, start);
+  int rc = create_results(file, cfg, ev->schema) | create_attributes(file, cfg, meta, ev, start);
   rc |= H5Fclose(file) < 0 ? -1 : 0;
   H5TRY(rc, "creating the datasets and attributes");
+  return DIP_SUCCESS;
+}
+
+/* ---- the axes as dimension scales (rank 0, serial, before the rename) ----
+ *
+ * Every axis is a root dataset marked as an HDF5 dimension scale (H5DS) and attached to every
+ * dimension of every dataset, so netCDF-4 readers (ncdump, xarray) see named dimensions with
+ * coordinates.  Dimension scales change attributes of the datasets (DIMENSION_LIST,
+ * REFERENCE_LIST), i.e. metadata: rank 0 adds them alone through the serial library after the
+ * collective create has closed the file and before it is renamed into place, so parallel HDF5
+ * never sees them being written.  Strings are variable-length UTF-8 (netCDF-4's `string`). */
+
+static hid_t utf8_string_type(void) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  if (t >= 0 && (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0)) {
+    H5Tclose(t);
+    return -1;
+  }
+  return t;
+}
+
+/* A dataset of n_rows x n_cols (n_cols 0: 1-D) UTF-8 strings; NULL entries are written as "". */
+static hid_t write_strings(hid_t loc, const char *name, const char *const *list, size_t n_rows,
+                           size_t n_cols) {
+  size_t n = n_rows * (n_cols ? n_cols : 1);
+  const char **text = calloc(n ? n : 1, sizeof *text);
+  hid_t t = utf8_string_type();
+  hsize_t dims[2] = {n_rows, n_cols};
+  hid_t space = H5Screate_simple(n_cols ? 2 : 1, dims, NULL);
+  hid_t d = text && t >= 0 && space >= 0
+                ? H5Dcreate2(loc, name, t, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
+                : -1;
+  for (size_t i = 0; text && i < n; i++)
+    text[i] = list && list[i] ? list[i] : "";
+  if (d >= 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, text) < 0) {
+    H5Dclose(d);
+    d = -1;
+  }
+  if (space >= 0)
+    H5Sclose(space);
+  if (t >= 0)
+    H5Tclose(t);
+  free(text);
+  return d;
+}
+
+static hid_t write_numbers(hid_t loc, const char *name, hid_t type, const void *v, size_t n) {
+  hsize_t len = n;
+  hid_t space = H5Screate_simple(1, &len, NULL);
+  hid_t d = space >= 0 ? H5Dcreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
+                       : -1;
+  if (d >= 0 && H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
+    H5Dclose(d);
+    d = -1;
+  }
+  if (space >= 0)
+    H5Sclose(space);
+  return d;
+}
+
+/* Mark d (already created) as the dimension scale `name`, describe it and close it. */
+static int finish_scale(hid_t d, const char *name, const char *units, const char *long_name) {
+  int rc = d >= 0 && H5DSset_scale(d, name) >= 0 && describe(d, units, long_name) == 0 ? 0 : -1;
+  if (d >= 0)
+    H5Dclose(d);
+  return rc;
+}
+
+/* One index scale /NAME = 0..L-1 per vector axis of the schema. */
+static int create_index_scale(hid_t file, const result_axis *axis) {
+  int *index = calloc(axis->length ? axis->length : 1, sizeof *index);
+  for (size_t i = 0; index && i < axis->length; i++)
+    index[i] = (int)i;
+  char long_name[160];
+  snprintf(long_name, sizeof long_name, "index along the %s axis (labels per experiment: /axes/%s)",
+           axis->name, axis->name);
+  hid_t d = index ? write_numbers(file, axis->name, H5T_NATIVE_INT, index, axis->length) : -1;
+  free(index);
+  return finish_scale(d, axis->name, "1", long_name);
+}
+
+static int create_scales(hid_t file, const scan_config *cfg, const scan_evaluator *ev) {
+  const result_schema *s = ev->schema;
+  const char **couplings = calloc(cfg->n_couplings ? cfg->n_couplings : 1, sizeof *couplings);
+  for (size_t f = 0; couplings && f < cfg->n_couplings; f++)
+    couplings[f] = config_coupling_name(cfg, f);
+  int rc = couplings ? 0 : -1;
+  rc |= finish_scale(write_strings(file, CUBE_AXIS_ENTRY, ev->entry_names, config_n_entries(cfg), 0),
+                     CUBE_AXIS_ENTRY, "1", "experiment entry: one card, or a joint fit \"a+b\"");
+  rc |= finish_scale(write_strings(file, CUBE_AXIS_COUPLING, couplings, cfg->n_couplings, 0),
+                     CUBE_AXIS_COUPLING, "1", "coupling: which transition moment is switched on");
+  rc |= finish_scale(write_numbers(file, CUBE_AXIS_M4, H5T_NATIVE_DOUBLE, cfg->m4, cfg->n_m4),
+                     CUBE_AXIS_M4, ev->m4_unit, "sterile-state mass m4");
+  rc |= finish_scale(write_numbers(file, CUBE_AXIS_MU, H5T_NATIVE_DOUBLE, cfg->mu, cfg->n_mu),
+                     CUBE_AXIS_MU, ev->mu_unit, "transition moment mu (the scanned grid)");
+  for (size_t a = 0; rc == 0 && a < s->n_axes; a++)
+    rc |= create_index_scale(file, &s->axes[a]);
+  free(couplings);
+  return rc;
+}
+
+/* Attach the scale `name` to dimension idx of d unless it is already attached. */
+static int attach(hid_t file, hid_t d, const char *name, unsigned idx) {
+  hid_t scale = H5Dopen2(file, name, H5P_DEFAULT);
+  int rc = scale < 0 ? -1 : 0;
+  if (rc == 0 && H5DSis_attached(d, scale, idx) <= 0)
+    rc = H5DSattach_scale(d, scale, idx) < 0 ? -1 : 0;
+  if (scale >= 0)
+    H5Dclose(scale);
+  return rc;
+}
+
+int cube_attach_scales(hid_t file, hid_t d, const char *last) {
+  static const char *const unit_axes[3] = {CUBE_AXIS_ENTRY, CUBE_AXIS_COUPLING, CUBE_AXIS_M4};
+  hid_t space = H5Dget_space(d);
+  int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+  if (space >= 0)
+    H5Sclose(space);
+  int rc = rank < 0 ? -1 : 0;
+  for (int i = 0; rc == 0 && i < rank && i < 3; i++)
+    rc = attach(file, d, unit_axes[i], (unsigned)i);
+  if (rc == 0 && rank == 4)
+    rc = last ? attach(file, d, last, 3) : -1;
+  return rc;
+}
+
+/* The labels of every vector axis: /axes/NAME [E][L] on the scales (experiment, NAME). */
+static int create_axis_labels(hid_t file, const scan_config *cfg, const scan_evaluator *ev) {
+  const result_schema *s = ev->schema;
+  hid_t axes = H5Gcreate2(file, "axes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  int rc = axes < 0 ? -1 : 0;
+  for (size_t a = 0; rc == 0 && a < s->n_axes; a++) {
+    char long_name[160];
+    snprintf(long_name, sizeof long_name, "label of each %s slot of each experiment entry "
+             "(\"\" = unused)", s->axes[a].name);
+    hid_t d = write_strings(axes, s->axes[a].name, ev->axis_labels ? ev->axis_labels[a] : NULL,
+                            config_n_entries(cfg), s->axes[a].length);
+    rc = d >= 0 && describe(d, "1", long_name) == 0 && attach(file, d, CUBE_AXIS_ENTRY, 0) == 0 &&
+                 attach(file, d, s->axes[a].name, 1) == 0
+             ? 0
+             : -1;
+    if (d >= 0)
+      H5Dclose(d);
+  }
+  if (axes >= 0)
+    H5Gclose(axes);
+  return rc;
+}
+
+/* The scale of the last dimension of field f (NULL for a scalar field). */
+static const char *last_axis(const result_schema *s, size_t f) {
+  const result_field *fd = &s->fields[f];
+  return fd->shape == RESULT_MU_ROW   ? CUBE_AXIS_MU
+         : fd->shape == RESULT_VECTOR ? s->axes[fd->axis].name
+                                      : NULL;
+}
+
+static int attach_everywhere(hid_t file, const result_schema *s) {
+  int rc = 0;
+  for (size_t f = 0; rc == 0 && f <= s->n_fields; f++) {
+    hid_t d = H5Dopen2(file, f < s->n_fields ? s->fields[f].path : "done", H5P_DEFAULT);
+    rc = d >= 0 && cube_attach_scales(file, d, f < s->n_fields ? last_axis(s, f) : NULL) == 0
+             ? 0
+             : -1;
+    if (d >= 0)
+      H5Dclose(d);
+  }
+  return rc;
+}
+
+/* Rank 0, serial: the axes, their scales and labels on the closed file `partial`. */
+static int add_axes(const char *partial, const scan_config *cfg, const scan_evaluator *ev,
+                    dip_error *err) {
+  const char *path = partial;
+  hid_t file = H5Fopen(partial, H5F_ACC_RDWR, H5P_DEFAULT);
+  H5TRY(file, "cannot reopen the new file");
+  int rc = create_scales(file, cfg, ev) | create_axis_labels(file, cfg, ev);
+  rc |= rc ? -1 : attach_everywhere(file, ev->schema);
+  rc |= H5Fclose(file) < 0 ? -1 : 0;
+  H5TRY(rc, "creating the axes and dimension scales");
   return DIP_SUCCESS;
 }
 
@@ -436,6 +566,8 @@ static int ensure_file(const scan_config *cfg, const cube_meta *meta, const scan
   char *partial = with_suffix(cfg->output, ".partial", err);
   char *journal = with_suffix(cfg->output, ".journal", err);
   status = partial && journal ? create_file(partial, cfg, meta, ev, comm, err) : DIP_ENOMEM;
+  if (rank == 0 && status == DIP_SUCCESS)
+    status = add_axes(partial, cfg, ev, err);
   if (rank == 0 && status == DIP_SUCCESS) {
     unlink(journal); /* a journal without its cube describes nothing */
     if (rename(partial, cfg->output) != 0)
@@ -742,6 +874,11 @@ static int check_identity(hid_t file, const scan_config *cfg, const cube_meta *m
   const char *path = cfg->output;
   char **text = NULL, **names = NULL, **sums = NULL;
   size_t n_text = 0, n_names = 0, n_sums = 0;
+  if (H5Lexists(file, CUBE_AXIS_M4, H5P_DEFAULT) <= 0)
+    return dip_error_set(err, DIP_EMISMATCH,
+                         "%s was written by an older dipscan (axes under /axes/, no dimension "
+                         "scales): `dipscan limits` still reads it, but it cannot be resumed; use "
+                         "--restart to start it over, or --output to write elsewhere", path);
   H5TRY(read_text_list_attr(file, "config", &text, &n_text), "read attribute config");
   char diff[DIP_ERROR_MSG_LEN / 2];
   int differs = config_diff(text[0], cfg->canonical, diff, sizeof diff);

@@ -218,23 +218,92 @@ static herr_t collect_attribute(hid_t loc, const char *name, const H5A_info_t *i
   return 0;
 }
 
+/* ---- the card lists (1-D string attributes, fixed or variable length) ---- */
+
+/* Root attribute `name` as n newly allocated strings; absent or unreadable: *out stays NULL. */
+static void read_list_attribute(hid_t file, const char *name, char ***out, size_t *n) {
+  *out = NULL;
+  if (H5Aexists(file, name) <= 0)
+    return;
+  hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
+  hid_t ftype = attr >= 0 ? H5Aget_type(attr) : -1, space = attr >= 0 ? H5Aget_space(attr) : -1;
+  hssize_t count = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+  int vlen = ftype >= 0 && H5Tis_variable_str(ftype) > 0;
+  size_t width = ftype >= 0 && !vlen ? H5Tget_size(ftype) : 0;
+  hid_t mtype = ftype >= 0 && H5Tget_class(ftype) == H5T_STRING && count > 0
+                    ? memory_string_type(ftype, vlen, width)
+                    : -1;
+  char **list = mtype >= 0 ? calloc((size_t)count, sizeof *list) : NULL;
+  int ok = list != NULL;
+  if (ok && vlen) {
+    char **raw = calloc((size_t)count, sizeof *raw);
+    ok = raw && H5Aread(attr, mtype, raw) >= 0;
+    for (hssize_t i = 0; ok && i < count; i++)
+      ok = (list[i] = strdup(raw[i] ? raw[i] : "")) != NULL;
+    if (raw && ok)
+      H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, raw);
+    free(raw);
+  } else if (ok) {
+    char *buf = calloc((size_t)count, width + 1);
+    ok = buf && H5Aread(attr, mtype, buf) >= 0;
+    for (hssize_t i = 0; ok && i < count; i++)
+      ok = (list[i] = strndup(buf + (size_t)i * width, width)) != NULL;
+    free(buf);
+  }
+  if (ok) {
+    *out = list;
+    *n = (size_t)count;
+  } else
+    free_strings(list, list ? (size_t)count : 0);
+  if (mtype >= 0)
+    H5Tclose(mtype);
+  if (ftype >= 0)
+    H5Tclose(ftype);
+  if (space >= 0)
+    H5Sclose(space);
+  if (attr >= 0)
+    H5Aclose(attr);
+}
+
+/* The four lists, kept only when all present ones have the length of card_names. */
+static void read_card_lists(cube_data *d, hid_t file) {
+  char ***lists[4] = {&d->card_names, &d->card_checksums, &d->card_titles, &d->card_flags};
+  static const char *const names[4] = {"card_names", "card_checksums", "card_titles",
+                                       "card_flags"};
+  size_t n[4] = {0, 0, 0, 0};
+  for (int i = 0; i < 4; i++)
+    read_list_attribute(file, names[i], lists[i], &n[i]);
+  d->n_cards = n[0];
+  for (int i = 1; i < 4; i++)
+    if (*lists[i] && n[i] != n[0]) {
+      free_strings(*lists[i], n[i]);
+      *lists[i] = NULL;
+    }
+}
+
 /* ---- public ---- */
 
 static int read_contents(cube_data *d, hid_t file, const char *path, dip_error *err) {
-  DIP_TRY(read_string_axis(file, "axes/experiment", &d->entry_names, &d->n_entries, path, err));
-  DIP_TRY(read_string_axis(file, "axes/flavor", &d->coupling_names, &d->n_couplings, path, err));
-  DIP_TRY(axis_length(file, "axes/m4", &d->n_m4, path, err));
-  DIP_TRY(axis_length(file, "axes/mu", &d->n_mu, path, err));
+  /* the axes: root dimension scales; a cube from before them keeps them under /axes */
+  int old = H5Lexists(file, CUBE_AXIS_M4, H5P_DEFAULT) <= 0;
+  const char *entry = old ? "axes/experiment" : CUBE_AXIS_ENTRY;
+  const char *coupling = old ? "axes/flavor" : CUBE_AXIS_COUPLING;
+  const char *m4 = old ? "axes/m4" : CUBE_AXIS_M4, *mu = old ? "axes/mu" : CUBE_AXIS_MU;
+  DIP_TRY(read_string_axis(file, entry, &d->entry_names, &d->n_entries, path, err));
+  DIP_TRY(read_string_axis(file, coupling, &d->coupling_names, &d->n_couplings, path, err));
+  DIP_TRY(axis_length(file, m4, &d->n_m4, path, err));
+  DIP_TRY(axis_length(file, mu, &d->n_mu, path, err));
   hsize_t dims[4] = {d->n_entries, d->n_couplings, d->n_m4, d->n_mu};
-  DIP_TRY(read_array(file, "axes/m4", H5T_NATIVE_DOUBLE, sizeof(double), 1, &dims[2], 0,
+  DIP_TRY(read_array(file, m4, H5T_NATIVE_DOUBLE, sizeof(double), 1, &dims[2], 0,
                      (void **)&d->m4, path, err));
-  DIP_TRY(read_array(file, "axes/mu", H5T_NATIVE_DOUBLE, sizeof(double), 1, &dims[3], 0,
+  DIP_TRY(read_array(file, mu, H5T_NATIVE_DOUBLE, sizeof(double), 1, &dims[3], 0,
                      (void **)&d->mu, path, err));
   DIP_TRY(read_array(file, "done", H5T_NATIVE_UINT8, 1, 3, dims, 0, (void **)&d->done, path, err));
   DIP_TRY(read_fields(d, file, path, err));
   hsize_t idx = 0;
   HDF5_TRY(H5Aiterate2(file, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_attribute, d),
            "root attributes");
+  read_card_lists(d, file);
   return DIP_SUCCESS;
 }
 
@@ -266,6 +335,10 @@ void cube_data_free(cube_data *d) {
     free(d->attributes[i].text);
   }
   free(d->attributes);
+  free_strings(d->card_names, d->n_cards);
+  free_strings(d->card_checksums, d->card_checksums ? d->n_cards : 0);
+  free_strings(d->card_titles, d->card_titles ? d->n_cards : 0);
+  free_strings(d->card_flags, d->card_flags ? d->n_cards : 0);
   memset(d, 0, sizeof *d);
 }
 

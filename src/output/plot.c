@@ -40,6 +40,10 @@ static const char *const entry_colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#94
 
 static const char *entry_color(size_t e) { return entry_colors[e % N_ENTRY_COLORS]; }
 
+/* Published limits drawn next to ours: greys and muted tones, dash-dotted. */
+static const char *const overlay_colors[] = {"#555555", "#999999", "#7f6000", "#17becf"};
+#define N_OVERLAY_COLORS (sizeof overlay_colors / sizeof *overlay_colors)
+
 /* Legend text of entry e: the label the physics gave (card titles), else the cube's entry name. */
 static const char *entry_label(const plot_physics *ph, const reduce_cube *c, size_t e) {
   return ph && e < ph->n_entries && ph->entry_label[e][0] ? ph->entry_label[e] : c->entries[e];
@@ -75,8 +79,9 @@ static int file_nonempty(const char *path) {
   return stat(path, &st) == 0 && st.st_size > 0;
 }
 
-/* Run `gnuplot SCRIPT` with stdout+stderr into LOG; check exit status and outputs. */
-static int run_gnuplot(const char *dir, const char *name, dip_error *err) {
+/* Run `gnuplot SCRIPT` with stdout+stderr into LOG; check exit status and outputs (the PNG only
+ * when with_png). */
+static int run_gnuplot(const char *dir, const char *name, int with_png, dip_error *err) {
   char script[PATH_LEN], log[PATH_LEN], png[PATH_LEN], pdf[PATH_LEN];
   file_path(script, dir, name, "gp");
   file_path(log, dir, name, "log");
@@ -99,7 +104,7 @@ static int run_gnuplot(const char *dir, const char *name, dip_error *err) {
       return dip_error_set(err, DIP_EIO, "waiting for gnuplot: %s", strerror(errno));
   if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
     return dip_error_set(err, DIP_EIO, "gnuplot failed on %s (see %s)", script, log);
-  if (!file_nonempty(png) || !file_nonempty(pdf))
+  if ((with_png && !file_nonempty(png)) || !file_nonempty(pdf))
     return dip_error_set(err, DIP_EIO, "gnuplot left %s or %s empty (see %s)", png, pdf, log);
   return DIP_SUCCESS;
 }
@@ -131,7 +136,30 @@ static int write_and_run(const char *dir, const char *name, int width_px, int he
   body(gp, ctx, dat);
   fprintf(gp, "set output\n");
   DIP_TRY(close_out(gp, script, err));
-  return run_gnuplot(dir, name, err);
+  return run_gnuplot(dir, name, 1, err);
+}
+
+/* NAME.gp draws NAME.pdf alone, one panel for a single journal column: 3.4 in wide, 8 pt text
+ * (legend 7 pt) at print size. */
+#define COLUMN_WIDTH_IN 3.4
+#define COLUMN_HEIGHT_IN 2.8
+static int write_column_pdf(const char *dir, const char *name, const char *dat, body_fn body,
+                            const void *ctx, dip_error *err) {
+  char script[PATH_LEN];
+  file_path(script, dir, name, "gp");
+  FILE *gp = open_out(script, err);
+  if (!gp)
+    return DIP_EIO;
+  fprintf(gp, "# %s — single-column figure written by dipscan; rerun from any folder with: "
+              "gnuplot %s\n", name, script);
+  fprintf(gp, "cd system(\"dirname '\".ARG0.\"'\")\n");
+  fprintf(gp, "set terminal pdfcairo size %.2fin,%.2fin font 'DejaVu Sans,8' enhanced\n",
+          COLUMN_WIDTH_IN, COLUMN_HEIGHT_IN);
+  fprintf(gp, "set output '%s.pdf'\n", name);
+  body(gp, ctx, dat);
+  fprintf(gp, "set output\n");
+  DIP_TRY(close_out(gp, script, err));
+  return run_gnuplot(dir, name, 0, err);
 }
 
 /* Panels in rows of two; the figure is at least 840 px wide so that the two-line title fits. */
@@ -154,6 +182,93 @@ static const char *coupling_title(const char *coupling) {
   return coupling;
 }
 
+/* ---- overlays: published limits from a file ---- */
+
+/* Two positive numbers from a data line (separators: comma, semicolon, blanks); 0 if not. */
+static int parse_pair(char *line, double *a, double *b) {
+  for (char *q = line; *q; q++)
+    if (*q == ',' || *q == ';')
+      *q = ' ';
+  char *end;
+  *a = strtod(line, &end);
+  if (end == line)
+    return 0;
+  char *rest = end;
+  *b = strtod(rest, &end);
+  if (end == rest)
+    return 0;
+  while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+    end++;
+  return *end == '\0' && *a > 0.0 && *b > 0.0 && isfinite(*a) && isfinite(*b);
+}
+
+static int read_overlay_points(plot_overlay *o, FILE *fp, const char *file, dip_error *err) {
+  char line[1024];
+  size_t cap = 0, lineno = 0, data_lines = 0;
+  while (fgets(line, sizeof line, fp)) {
+    lineno++;
+    char *t = line + strspn(line, " \t");
+    if (*t == '#' || *t == '\n' || *t == '\r' || *t == '\0')
+      continue;
+    double m4, mu;
+    char *after;
+    strtod(t, &after);
+    if (after == t && data_lines++ == 0)
+      continue; /* one header line (not starting with a number), e.g. "m4_MeV,mu_muB" */
+    if (!parse_pair(t, &m4, &mu)) {
+      return dip_error_set(err, DIP_EINVAL, "%s:%zu: expected two positive numbers, m4 [MeV] and "
+                           "mu [mu_B], got '%.*s'", file, lineno, (int)strcspn(t, "\r\n"), t);
+    }
+    data_lines++;
+    if (o->n == cap) {
+      cap = cap ? 2 * cap : 64;
+      double *m = realloc(o->m4, cap * sizeof *m);
+      if (m)
+        o->m4 = m;
+      double *u = m ? realloc(o->mu, cap * sizeof *u) : NULL;
+      if (!u)
+        return dip_error_set(err, DIP_ENOMEM, "%s: out of memory", file);
+      o->mu = u;
+    }
+    o->m4[o->n] = m4;
+    o->mu[o->n++] = mu;
+  }
+  if (o->n < 2)
+    return dip_error_set(err, DIP_EINVAL, "%s: an overlay needs at least 2 points (m4, mu), found %zu",
+                         file, o->n);
+  return DIP_SUCCESS;
+}
+
+int plot_overlay_load(plot_overlay *o, const char *spec, dip_error *err) {
+  memset(o, 0, sizeof *o);
+  char file[PATH_LEN];
+  const char *colon = strchr(spec, ':');
+  if (!colon || colon == spec || !colon[1])
+    return dip_error_set(err, DIP_EINVAL, "--overlay '%s': expected FILE:LABEL[:COUPLING]", spec);
+  snprintf(file, sizeof file, "%.*s", (int)(colon - spec), spec);
+  const char *second = strchr(colon + 1, ':');
+  snprintf(o->label, sizeof o->label, "%.*s",
+           (int)(second ? (size_t)(second - colon - 1) : strlen(colon + 1)), colon + 1);
+  if (second)
+    snprintf(o->coupling, sizeof o->coupling, "%s", second + 1);
+  if (strpbrk(o->label, "'\n"))
+    return dip_error_set(err, DIP_EINVAL, "--overlay '%s': the label must not contain quotes", spec);
+  FILE *fp = fopen(file, "r");
+  if (!fp)
+    return dip_error_set(err, DIP_EIO, "--overlay: %s: %s", file, strerror(errno));
+  int status = read_overlay_points(o, fp, file, err);
+  fclose(fp);
+  if (status != DIP_SUCCESS)
+    plot_overlay_free(o);
+  return status;
+}
+
+void plot_overlay_free(plot_overlay *o) {
+  free(o->m4);
+  free(o->mu);
+  memset(o, 0, sizeof *o);
+}
+
 /* ---- exclusion curves ---- */
 
 typedef struct exclusion_ctx {
@@ -162,6 +277,9 @@ typedef struct exclusion_ctx {
   const plot_physics *ph;
   double ymin, ymax, off_top;
   int *has_lower; /* [E][F] */
+  const plot_overlay *overlays;
+  size_t n_overlays;
+  size_t column_f; /* the coupling of a single-column figure */
 } exclusion_ctx;
 
 /* The frame: from the decade below the strongest limit to the decade above the weakest finite one
@@ -245,15 +363,18 @@ static void exclusion_panel(FILE *gp, const exclusion_ctx *x, size_t f, const ch
       fprintf(gp, "     '' index %zu using 1:4 with lines lw 2 lc rgb '%s' dt 2 notitle, \\\n",
               block, color);
   }
+  for (size_t k = 0; k < x->n_overlays; k++)
+    if (!x->overlays[k].coupling[0] || !strcmp(x->overlays[k].coupling, c->couplings[f]))
+      fprintf(gp, "     'overlay_%zu.dat' using 1:2 with lines lw 2 lc rgb '%s' dt 4 "
+                  "title '%s' noenhanced, \\\n",
+              k + 1, overlay_colors[k % N_OVERLAY_COLORS], x->overlays[k].label);
   fprintf(gp, "     NaN with lines lw 2 lc rgb 'black' dt 1 title '1 dof (shaded: excluded by the last entry)', \\\n"
               "     NaN with lines lw 2 lc rgb 'black' dt 2 title '2 dof'\n");
 }
 
-static void exclusion_body(FILE *gp, const void *ctx, const char *dat) {
-  const exclusion_ctx *x = ctx;
+/* Axes, ranges, grid, key and the reach marks: everything but the panels. */
+static void exclusion_frame(FILE *gp, const exclusion_ctx *x) {
   const reduce_cube *c = x->c;
-  int rows, cols, width;
-  layout(c->n_couplings, &rows, &cols, &width);
   double xmin = c->m4[0] / 1.5, xmax = c->m4[c->n_m4 - 1] * 1.5;
   fprintf(gp, "reset\nset logscale xy\nset format x '10^{%%L}'\nset format y '10^{%%L}'\n");
   fprintf(gp, "set xrange [%.6e:%.6e]\nset yrange [%.6e:%.6e]\n", xmin, xmax, x->ymin, x->ymax);
@@ -269,6 +390,23 @@ static void exclusion_body(FILE *gp, const void *ctx, const char *dat) {
                   "tc rgb '#555555' font ',9'\n",
               reach, reach, ph->reach[s].label, reach);
   }
+}
+
+/* One coupling's panel alone, for the single-column PDF. */
+static void exclusion_column_body(FILE *gp, const void *ctx, const char *dat) {
+  const exclusion_ctx *x = ctx;
+  exclusion_frame(gp, x);
+  fprintf(gp, "set key font ',7' spacing 0.9\n");
+  exclusion_panel(gp, x, x->column_f, dat);
+}
+
+static void exclusion_body(FILE *gp, const void *ctx, const char *dat) {
+  const exclusion_ctx *x = ctx;
+  const reduce_cube *c = x->c;
+  int rows, cols, width;
+  layout(c->n_couplings, &rows, &cols, &width);
+  exclusion_frame(gp, x);
+  const plot_physics *ph = x->ph;
   char reach_note[64] = "";
   if (ph->n_reach > 0)
     snprintf(reach_note, sizeof reach_note, "; dotted: reach at T = %g keV", ph->reach_recoil_keV);
@@ -281,12 +419,57 @@ static void exclusion_body(FILE *gp, const void *ctx, const char *dat) {
   fprintf(gp, "unset multiplot\n");
 }
 
+int plot_overlay_check(const plot_overlay *overlays, size_t n, const reduce_cube *c,
+                       dip_error *err) {
+  for (size_t k = 0; k < n; k++) {
+    const plot_overlay *o = &overlays[k];
+    size_t f = 0;
+    while (o->coupling[0] && f < c->n_couplings && strcmp(o->coupling, c->couplings[f]))
+      f++;
+    if (f == c->n_couplings)
+      return dip_error_set(err, DIP_EINVAL, "--overlay '%s': coupling '%s' is not in the cube",
+                           o->label, o->coupling);
+  }
+  return DIP_SUCCESS;
+}
+
+/* overlay_K.dat: the K-th published limit, as loaded. */
+static int write_overlays(const exclusion_ctx *x, const char *dir, dip_error *err) {
+  DIP_TRY(plot_overlay_check(x->overlays, x->n_overlays, x->c, err));
+  for (size_t k = 0; k < x->n_overlays; k++) {
+    const plot_overlay *o = &x->overlays[k];
+    char path[PATH_LEN], name[32];
+    snprintf(name, sizeof name, "overlay_%zu", k + 1);
+    file_path(path, dir, name, "dat");
+    FILE *fp = open_out(path, err);
+    if (!fp)
+      return DIP_EIO;
+    fprintf(fp, "# %s (--overlay, coupling %s): m4[MeV] mu[mu_B]\n", o->label,
+            o->coupling[0] ? o->coupling : "all");
+    for (size_t i = 0; i < o->n; i++)
+      fprintf(fp, "%.6e %.6e\n", o->m4[i], o->mu[i]);
+    DIP_TRY(close_out(fp, path, err));
+  }
+  return DIP_SUCCESS;
+}
+
+static int exclusion_columns(exclusion_ctx *x, const char *dir, dip_error *err) {
+  for (x->column_f = 0; x->column_f < x->c->n_couplings; x->column_f++) {
+    char name[PATH_LEN];
+    snprintf(name, sizeof name, "exclusion_%s_column", x->c->couplings[x->column_f]);
+    DIP_TRY(write_column_pdf(dir, name, "exclusion.dat", exclusion_column_body, x, err));
+  }
+  return DIP_SUCCESS;
+}
+
 int plot_exclusion(const reduce_cube *c, const reduce_result *r, const plot_physics *ph,
-                   const char *dir, dip_error *err) {
+                   const plot_overlay *overlays, size_t n_overlays, const char *dir,
+                   dip_error *err) {
   DIP_TRY(check_dir(dir, err));
   if (c->n_m4 == 0 || c->n_couplings == 0 || c->n_entries == 0)
     return dip_error_set(err, DIP_EINVAL, "exclusion plot: the cube has an empty axis");
-  exclusion_ctx x = {c, r, ph, 0, 0, 0, NULL};
+  exclusion_ctx x = {c, r, ph, 0, 0, 0, NULL, overlays, overlays ? n_overlays : 0, 0};
+  DIP_TRY(write_overlays(&x, dir, err));
   x.has_lower = dip_calloc(c->n_entries * c->n_couplings, sizeof *x.has_lower, err);
   if (!x.has_lower)
     return DIP_ENOMEM;
@@ -298,6 +481,8 @@ int plot_exclusion(const reduce_cube *c, const reduce_result *r, const plot_phys
   int status = write_exclusion_data(&x, dat, err);
   if (status == DIP_SUCCESS)
     status = write_and_run(dir, "exclusion", width, 40 + 480 * rows, exclusion_body, &x, err);
+  if (status == DIP_SUCCESS)
+    status = exclusion_columns(&x, dir, err);
   free(x.has_lower);
   return status;
 }
@@ -311,6 +496,7 @@ typedef struct brazil_ctx {
   const double *band; /* [E][F][M][BANDS_N_EDGES] */
   size_t e;
   double ymin, ymax, off_top;
+  size_t column_f; /* the coupling of a single-column figure */
 } brazil_ctx;
 
 /* The frame of one entry: as exclusion_range, over its observed limits and band edges. */
@@ -322,7 +508,8 @@ static void brazil_range(brazil_ctx *x) {
       size_t u = reduce_unit(c, x->e, f, m);
       double v[BANDS_N_EDGES + 1];
       memcpy(v, x->band + u * BANDS_N_EDGES, BANDS_N_EDGES * sizeof *v);
-      v[BANDS_N_EDGES] = x->r->mu_1dof[u];
+      int above = x->r->status_1dof && x->r->status_1dof[u] == REDUCE_ABOVE_GRID;
+      v[BANDS_N_EDGES] = above ? NAN : x->r->mu_1dof[u]; /* marked, not framed */
       for (int k = 0; k <= BANDS_N_EDGES; k++)
         if (isfinite(v[k]) && v[k] > 0.0) {
           lo = fmin(lo, v[k]);
@@ -337,23 +524,42 @@ static void brazil_range(brazil_ctx *x) {
   x->off_top = x->ymax * 1e3;
 }
 
+/* The observed limit as drawn: NaN (the line stops) where it is off the frame or infinite. */
+static double observed_in_frame(const brazil_ctx *x, size_t u) {
+  double v = x->r->mu_1dof[u];
+  return isfinite(v) && v <= x->ymax ? v : NAN;
+}
+
+/* A marker for an observed limit the mu grid does not contain (status above_grid: the engine's
+ * root-found value) at the value itself, or just below the top when it lies above the frame;
+ * NaN elsewhere. */
+static double above_frame_mark(const brazil_ctx *x, size_t u) {
+  double v = x->r->mu_1dof[u];
+  int off_grid = x->r->status_1dof && x->r->status_1dof[u] == REDUCE_ABOVE_GRID;
+  if (isfinite(v) && v > x->ymax)
+    return x->ymax / 1.6;
+  return off_grid ? (isfinite(v) ? v : x->ymax / 1.6) : NAN;
+}
+
 static int write_brazil_data(const brazil_ctx *x, const char *path, dip_error *err) {
   const reduce_cube *c = x->c;
   FILE *fp = open_out(path, err);
   if (!fp)
     return DIP_EIO;
   fprintf(fp, "# dipscan expected sensitivity of %s, cl = %g, data = %s; one block per coupling:\n"
-              "# m4[MeV] observed mu_1dof, expected at -2 -1 0 +1 +2 sigma [mu_B]\n"
-              "# no sensitivity (inf) is written as %.3e (above the frame); NaN = not computed\n",
+              "# m4[MeV] observed mu_1dof, expected at -2 -1 0 +1 +2 sigma [mu_B], marker of an\n"
+              "# observed limit above the frame (NaN: none); the observed column is NaN where it\n"
+              "# lies above the frame; an infinite band edge is written as %.3e (above the frame)\n",
           c->entries[x->e], x->r->cl, c->data, x->off_top);
   for (size_t f = 0; f < c->n_couplings; f++) {
     fprintf(fp, "# %s %s\n", c->entries[x->e], c->couplings[f]);
     for (size_t m = 0; m < c->n_m4; m++) {
       size_t u = reduce_unit(c, x->e, f, m);
       fprintf(fp, "%.6e", c->m4[m]);
-      put_value(fp, x->r->mu_1dof[u], x->off_top);
+      put_value(fp, observed_in_frame(x, u), x->off_top);
       for (int k = 0; k < BANDS_N_EDGES; k++)
         put_value(fp, x->band[u * BANDS_N_EDGES + k], x->off_top);
+      put_value(fp, above_frame_mark(x, u), x->off_top);
       fprintf(fp, "\n");
     }
     fprintf(fp, "\n\n");
@@ -361,36 +567,60 @@ static int write_brazil_data(const brazil_ctx *x, const char *path, dip_error *e
   return close_out(fp, path, err);
 }
 
-static void brazil_body(FILE *gp, const void *ctx, const char *dat) {
-  const brazil_ctx *x = ctx;
+static void brazil_frame(FILE *gp, const brazil_ctx *x) {
   const reduce_cube *c = x->c;
-  int rows, cols, width;
-  layout(c->n_couplings, &rows, &cols, &width);
   fprintf(gp, "reset\nset logscale xy\nset format x '10^{%%L}'\nset format y '10^{%%L}'\n");
   fprintf(gp, "set xrange [%.6e:%.6e]\nset yrange [%.6e:%.6e]\n", c->m4[0] / 1.5,
           c->m4[c->n_m4 - 1] * 1.5, x->ymin, x->ymax);
   fprintf(gp, "set xlabel 'm_4 [MeV]'\nset ylabel 'μ_{ℓ4} upper limit [μ_B]'\n");
   fprintf(gp, "set grid xtics ytics mxtics lc rgb '#dddddd' front\nset key top left Left reverse "
               "box opaque font ',8' samplen 2 spacing 1.0\nset clip two\n");
+}
+
+static void brazil_panel(FILE *gp, const brazil_ctx *x, size_t f, const char *dat) {
+  int marked = 0;
+  for (size_t m = 0; m < x->c->n_m4; m++)
+    marked |= !isnan(above_frame_mark(x, reduce_unit(x->c, x->e, f, m)));
+  fprintf(gp, "set title '%s'\n"
+              "plot '%s' index %zu using 1:3:7 with filledcurves lc rgb '#ffe119' title '±2σ', \\\n"
+              "     '' index %zu using 1:4:6 with filledcurves lc rgb '#3cb44b' title '±1σ', \\\n"
+              "     '' index %zu using 1:5 with lines lw 2 lc rgb 'black' dt 2 title 'expected "
+              "(median)', \\\n"
+              "     '' index %zu using 1:2 with lines lw 2 lc rgb 'black' dt 1 title 'observed'",
+          coupling_title(x->c->couplings[f]), dat, f, f, f, f);
+  if (marked) /* only where some observed limit lies above the frame */
+    fprintf(gp, ", \\\n     '' index %zu using 1:8 with points pt 9 ps 1.2 lc rgb 'black' "
+                "title 'observed, above the μ grid (root-found)'", f);
+  fputc('\n', gp);
+}
+
+static void brazil_body(FILE *gp, const void *ctx, const char *dat) {
+  const brazil_ctx *x = ctx;
+  const reduce_cube *c = x->c;
+  int rows, cols, width;
+  layout(c->n_couplings, &rows, &cols, &width);
+  brazil_frame(gp, x);
   fprintf(gp, "set multiplot layout %d,%d title \"%s: %g%% CL limit, data: %s\\nexpected: "
               "median (dashed), ±1σ (green), ±2σ (yellow) of background-only experiments\" "
               "font ',11' noenhanced\n",
           rows, cols, entry_label(x->ph, c, x->e), 100.0 * x->r->cl,
           c->data[0] ? c->data : "unknown");
   for (size_t f = 0; f < c->n_couplings; f++)
-    fprintf(gp, "set title '%s'\n"
-                "plot '%s' index %zu using 1:3:7 with filledcurves lc rgb '#ffe119' title '±2σ', \\\n"
-                "     '' index %zu using 1:4:6 with filledcurves lc rgb '#3cb44b' title '±1σ', \\\n"
-                "     '' index %zu using 1:5 with lines lw 2 lc rgb 'black' dt 2 title 'expected "
-                "(median)', \\\n"
-                "     '' index %zu using 1:2 with lines lw 2 lc rgb 'black' dt 1 title 'observed'\n",
-            coupling_title(c->couplings[f]), dat, f, f, f, f);
+    brazil_panel(gp, x, f, dat);
   fprintf(gp, "unset multiplot\n");
+}
+
+/* One coupling's panel alone, for the single-column PDF. */
+static void brazil_column_body(FILE *gp, const void *ctx, const char *dat) {
+  const brazil_ctx *x = ctx;
+  brazil_frame(gp, x);
+  fprintf(gp, "set key font ',7' spacing 0.9\n");
+  brazil_panel(gp, x, x->column_f, dat);
 }
 
 int plot_brazil(const reduce_cube *c, const reduce_result *r, const plot_physics *ph,
                 const char *dir, dip_error *err) {
-  brazil_ctx x = {c, r, ph, reduce_expected_band(c), 0, 0, 0, 0};
+  brazil_ctx x = {c, r, ph, reduce_expected_band(c), 0, 0, 0, 0, 0};
   if (!x.band)
     return DIP_SUCCESS;
   DIP_TRY(check_dir(dir, err));
@@ -406,6 +636,13 @@ int plot_brazil(const reduce_cube *c, const reduce_result *r, const plot_physics
     brazil_range(&x);
     DIP_TRY(write_brazil_data(&x, dat, err));
     DIP_TRY(write_and_run(dir, name, width, 40 + 480 * rows, brazil_body, &x, err));
+    char dat_name[PATH_LEN];
+    snprintf(dat_name, sizeof dat_name, "%s.dat", name);
+    for (x.column_f = 0; x.column_f < c->n_couplings; x.column_f++) {
+      char column[PATH_LEN + 64];
+      snprintf(column, sizeof column, "%s_%s_column", name, c->couplings[x.column_f]);
+      DIP_TRY(write_column_pdf(dir, column, dat_name, brazil_column_body, &x, err));
+    }
   }
   return DIP_SUCCESS;
 }

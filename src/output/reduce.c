@@ -162,7 +162,42 @@ static double row_minimum(const reduce_cube *c, size_t unit, const double *chi2,
   return m;
 }
 
-/* Grid 1-dof crossing; compare with (and adopt) the engine's value. */
+static const char *const status_words[REDUCE_N_STATUS] = {
+    "not_done", "ok", "above_grid", "below_grid", "no_sensitivity", "all_excluded", "failed"};
+
+const char *reduce_status_name(int status) {
+  return status >= 0 && status < REDUCE_N_STATUS ? status_words[status] : "unknown";
+}
+
+/* The unit's chi^2 row or limit search failed in the engine (/units/status). */
+static int unit_failed(const reduce_cube *c, size_t unit) {
+  return c->unit_status && (c->unit_status[unit] == DIPOLE_UNIT_FAILED_CHI2 ||
+                            c->unit_status[unit] == DIPOLE_UNIT_FAILED_LIMIT);
+}
+
+/* Smallest positive mu of the grid (the grid's lower edge; mu = 0 is a point, not an edge). */
+static double grid_bottom(const reduce_cube *c) {
+  for (size_t i = 0; i < c->n_mu; i++)
+    if (c->mu[i] > 0.0)
+      return c->mu[i];
+  return INFINITY;
+}
+
+/* A grid that never crosses: above_grid with the engine's value when it has a finite one,
+ * no_sensitivity when the engine (or the unit's status) says the threshold is never reached. */
+static void adopt_off_grid(reduce_result *r, const reduce_cube *c, size_t unit, double engine) {
+  int engine_inf = isinf(engine) ||
+                   (c->unit_status && c->unit_status[unit] == DIPOLE_UNIT_NO_SENSITIVITY);
+  if (isfinite(engine) && engine > c->mu[c->n_mu - 1]) {
+    r->mu_1dof[unit] = engine;
+    r->status_1dof[unit] = REDUCE_ABOVE_GRID;
+    if (!(r->above_grid_max >= engine))
+      r->above_grid_max = engine;
+  } else /* no engine value at this threshold: the grid only says "not inside the grid" */
+    r->status_1dof[unit] = engine_inf ? REDUCE_NO_SENSITIVITY : REDUCE_ABOVE_GRID;
+}
+
+/* Grid 1-dof crossing; compare with (and adopt) the engine's value; set the status. */
 static void reduce_1dof(reduce_result *r, const reduce_cube *c, size_t unit, const double *mu,
                         const double *chi2, size_t n) {
   double lo, hi;
@@ -170,9 +205,30 @@ static void reduce_1dof(reduce_result *r, const reduce_cube *c, size_t unit, con
   double grid = reduce_crossing_up(mu, chi2, n, ref, r->delta_chi2_1dof, &lo, &hi);
   r->mu_1dof_grid[unit] = grid;
   r->mu_1dof[unit] = grid;
-  if (!r->engine_comparable || !c->engine_mu_1dof || isnan(c->engine_mu_1dof[unit]))
+  r->status_1dof[unit] = REDUCE_OK;
+  if (unit_failed(c, unit)) {
+    r->mu_1dof[unit] = NAN;
+    r->status_1dof[unit] = REDUCE_FAILED;
     return;
-  double engine = c->engine_mu_1dof[unit];
+  }
+  double engine = r->engine_comparable && c->engine_mu_1dof ? c->engine_mu_1dof[unit] : NAN;
+  if (isinf(grid)) {
+    adopt_off_grid(r, c, unit, engine);
+    if (isfinite(engine) && r->status_1dof[unit] == REDUCE_ABOVE_GRID) {
+      r->n_engine_checked++;
+      return;
+    }
+  }
+  if (isfinite(engine) && engine < grid_bottom(c) && !isinf(grid)) {
+    r->n_engine_checked++;
+    r->mu_1dof[unit] = engine; /* the grid cannot bracket it: the root search can */
+    r->status_1dof[unit] = REDUCE_BELOW_GRID;
+    return;
+  }
+  if (grid < grid_bottom(c))
+    r->status_1dof[unit] = REDUCE_BELOW_GRID;
+  if (isnan(engine))
+    return;
   int agree = isinf(grid) ? isinf(engine) : engine >= lo && engine <= hi;
   r->n_engine_checked++;
   if (agree)
@@ -192,6 +248,17 @@ static void reduce_rows(reduce_result *r, const reduce_cube *c, double *mu, doub
   }
 }
 
+/* The 2-dof upper edge's status (there is no engine value in 2 dof: inf stays inf). */
+static unsigned char status_2dof(const reduce_result *r, const reduce_cube *c, size_t unit) {
+  double v = r->mu_2dof_upper[unit];
+  if (unit_failed(c, unit))
+    return REDUCE_FAILED;
+  if (isinf(v))
+    return r->status_1dof[unit] == REDUCE_NO_SENSITIVITY ? REDUCE_NO_SENSITIVITY
+                                                          : REDUCE_ABOVE_GRID;
+  return v < grid_bottom(c) ? REDUCE_BELOW_GRID : REDUCE_OK;
+}
+
 static void reduce_planes(reduce_result *r, const reduce_cube *c, double *mu, double *chi2) {
   for (size_t plane = 0; plane < r->n_entries * r->n_couplings; plane++) {
     double best = NAN;
@@ -206,11 +273,14 @@ static void reduce_planes(reduce_result *r, const reduce_cube *c, double *mu, do
       if (!c->done[unit])
         continue;
       size_t n = build_row(c, unit, mu, chi2);
-      if (r->chi2_row_min[unit] - best >= r->delta_chi2_2dof)
-        continue; /* no allowed mu at this m4: both edges stay NaN */
+      if (r->chi2_row_min[unit] - best >= r->delta_chi2_2dof) {
+        r->status_2dof[unit] = REDUCE_ALL_EXCLUDED; /* no allowed mu: both edges stay NaN */
+        continue;
+      }
       r->mu_2dof_upper[unit] = reduce_crossing_up(mu, chi2, n, best, r->delta_chi2_2dof, NULL, NULL);
       r->mu_2dof_lower[unit] =
           reduce_crossing_down(mu, chi2, n, best, r->delta_chi2_2dof, NULL, NULL);
+      r->status_2dof[unit] = status_2dof(r, c, unit);
     }
   }
 }
@@ -246,8 +316,11 @@ int reduce_run(reduce_result *r, const reduce_cube *c, const reduce_options *o, 
   r->mu_2dof_lower = nan_array(r->n_units, err);
   r->chi2_row_min = nan_array(r->n_units, err);
   r->chi2_plane_min = nan_array(c->n_entries * c->n_couplings, err);
+  r->status_1dof = dip_calloc(r->n_units ? r->n_units : 1, 1, err);
+  r->status_2dof = dip_calloc(r->n_units ? r->n_units : 1, 1, err);
+  r->above_grid_max = NAN;
   int ok = mu && chi2 && r->mu_1dof && r->mu_1dof_grid && r->mu_2dof_upper && r->mu_2dof_lower &&
-           r->chi2_row_min && r->chi2_plane_min;
+           r->chi2_row_min && r->chi2_plane_min && r->status_1dof && r->status_2dof;
   if (ok) {
     reduce_rows(r, c, mu, chi2);
     reduce_planes(r, c, mu, chi2);
@@ -268,6 +341,8 @@ void reduce_result_free(reduce_result *r) {
   free(r->mu_2dof_lower);
   free(r->chi2_row_min);
   free(r->chi2_plane_min);
+  free(r->status_1dof);
+  free(r->status_2dof);
   memset(r, 0, sizeof *r);
 }
 
@@ -299,6 +374,43 @@ size_t reduce_report_missing(const reduce_result *r, const reduce_cube *c, FILE 
   return missing;
 }
 
+/* A round number >= v with one significant digit (the mu.to a warning suggests). */
+static double round_up(double v) {
+  double p = pow(10.0, floor(log10(v)));
+  return ceil(v / p) * p;
+}
+
+static size_t count_status(const reduce_result *r, int status, int dof) {
+  const unsigned char *st = dof == 1 ? r->status_1dof : r->status_2dof;
+  size_t n = 0;
+  for (size_t u = 0; u < r->n_units; u++)
+    n += st[u] == status;
+  return n;
+}
+
+size_t reduce_report_grid(const reduce_result *r, const reduce_cube *c, FILE *out) {
+  size_t above1 = count_status(r, REDUCE_ABOVE_GRID, 1), above2 = count_status(r, REDUCE_ABOVE_GRID, 2);
+  size_t below = count_status(r, REDUCE_BELOW_GRID, 1) + count_status(r, REDUCE_BELOW_GRID, 2);
+  double top = c->n_mu ? c->mu[c->n_mu - 1] : NAN;
+  if (above1 + above2) {
+    fprintf(out, "limits: warning: %zu 1-dof and %zu 2-dof limits lie above the mu grid (largest "
+                 "mu %g mu_B; status above_grid", above1, above2, top);
+    if (isfinite(r->above_grid_max))
+      fprintf(out, "; 1 dof: the engine's root-found values are written, up to %.3g mu_B); raise "
+                   "mu.to in the scan YAML to at least %g and rerun with --restart\n",
+              r->above_grid_max, round_up(3.0 * r->above_grid_max));
+    else
+      fprintf(out, ", written as inf); raise mu.to in the scan YAML to at least %g and rerun "
+                   "with --restart\n", round_up(10.0 * top));
+  }
+  if (below)
+    fprintf(out, "limits: warning: %zu limits lie below the smallest mu of the grid (%g mu_B; "
+                 "status below_grid); lower mu.from in the scan YAML to at most %g to resolve "
+                 "their profiles\n", below, c->n_mu ? c->mu[0] : NAN,
+            c->n_mu ? c->mu[0] / 10.0 : NAN);
+  return above1 + above2 + below;
+}
+
 size_t reduce_report_status(const reduce_cube *c, FILE *out) {
   size_t n_units = c->n_entries * c->n_couplings * c->n_m4, count[DIPOLE_N_UNIT_STATUS] = {0};
   for (size_t u = 0; c->unit_status && u < n_units; u++)
@@ -328,7 +440,9 @@ size_t reduce_report_status(const reduce_cube *c, FILE *out) {
 /* ---- output ---- */
 
 static void format_mu(char *buf, size_t n, double v) {
-  if (isinf(v))
+  if (isnan(v))
+    snprintf(buf, n, "nan");
+  else if (isinf(v))
     snprintf(buf, n, "inf");
   else
     snprintf(buf, n, "%.6e", v);
@@ -346,6 +460,13 @@ const double *reduce_expected_band(const reduce_cube *c) {
   return c->loaded.fields[DIPOLE_EXPECTED_BAND];
 }
 
+double reduce_pcl(const reduce_result *r, const reduce_cube *c, size_t unit) {
+  const double *edge = c->loaded.fields ? c->loaded.fields[DIPOLE_EXPECTED_POWER_EDGE] : NULL;
+  if (!r->engine_comparable || !edge)
+    return NAN;
+  return r->mu_1dof[unit] >= edge[unit] ? r->mu_1dof[unit] : edge[unit];
+}
+
 /* A 1-dof row's band, PCL (from the adopted limit) and Z; "nan" for the band and PCL when the
  * reduction's threshold is not the scan's (the band belongs to the scan's).  2-dof rows: empty. */
 static void put_expected(FILE *fp, const reduce_result *r, const reduce_cube *c, size_t unit,
@@ -355,17 +476,13 @@ static void put_expected(FILE *fp, const reduce_result *r, const reduce_cube *c,
     return;
   }
   const double *band = reduce_expected_band(c) + unit * BANDS_N_EDGES;
-  const double *edge = c->loaded.fields[DIPOLE_EXPECTED_POWER_EDGE];
   const double *z = c->loaded.fields[DIPOLE_Z_LOCAL];
   char v[32];
   for (int i = 0; i < BANDS_N_EDGES; i++) {
     format_mu(v, sizeof v, r->engine_comparable ? band[i] : NAN);
     fprintf(fp, ",%s", v);
   }
-  double pcl = !r->engine_comparable || !edge ? NAN
-               : r->mu_1dof[unit] >= edge[unit] ? r->mu_1dof[unit]
-                                                : edge[unit];
-  format_mu(v, sizeof v, pcl);
+  format_mu(v, sizeof v, reduce_pcl(r, c, unit));
   fprintf(fp, ",%s,%.4f", v, z ? z[unit] : NAN);
 }
 
@@ -446,7 +563,7 @@ int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *p
                   : err->status;
   int expected = reduce_expected_band(c) != NULL;
   int neyman = reduce_has_neyman(c);
-  fprintf(fp, "experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB%s%s\n",
+  fprintf(fp, "experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB%s%s,status\n",
           expected ? expected_header : "", neyman ? neyman_header : "");
   for (size_t e = 0; e < c->n_entries; e++)
     for (size_t f = 0; f < c->n_couplings; f++)
@@ -454,22 +571,22 @@ int reduce_write_csv(const reduce_result *r, const reduce_cube *c, const char *p
         if (!(dof_mask & (1 << (dof - 1))))
           continue;
         const double *v = dof == 1 ? r->mu_1dof : r->mu_2dof_upper;
+        const unsigned char *st = dof == 1 ? r->status_1dof : r->status_2dof;
         for (size_t m = 0; m < c->n_m4; m++) {
           size_t unit = reduce_unit(c, e, f, m);
+          if (!c->done[unit] || st[unit] == REDUCE_NOT_DONE)
+            continue;
           /* 2 dof, no allowed mu at this m4 (the data prefer a signal at another m4): written
            * as 0, "every mu >= 0 excluded", as `dipscan limit --dof 2` does. */
-          int all_excluded = dof == 2 && isnan(v[unit]) && isfinite(r->chi2_row_min[unit]);
-          if (!c->done[unit] || (isnan(v[unit]) && !all_excluded))
-            continue;
           char mu[32];
-          format_mu(mu, sizeof mu, all_excluded ? 0.0 : v[unit]);
+          format_mu(mu, sizeof mu, st[unit] == REDUCE_ALL_EXCLUDED ? 0.0 : v[unit]);
           fprintf(fp, "%s,%s,%.6g,%s,%.4g,%zu,%s", c->entries[e], c->couplings[f], c->m4[m],
                   c->data[0] ? c->data : "unknown", r->cl, dof, mu);
           if (expected)
             put_expected(fp, r, c, unit, dof);
           if (neyman)
             put_neyman(fp, r, c, unit, dof);
-          fputc('\n', fp);
+          fprintf(fp, ",%s\n", reduce_status_name(st[unit]));
         }
       }
   /* renamed while the flock is held, so no other reducer truncates it in between */
@@ -540,15 +657,20 @@ static int put_number_attr(hid_t obj, const char *name, hid_t type, const void *
   return rc;
 }
 
-/* Dataset `name` of group opened for rewriting in place when it has these dims, else (re)created. */
-static hid_t reuse_dataset(hid_t group, const char *name, int rank, const hsize_t *dims,
-                           hid_t space) {
+/* Dataset `name` of group opened for rewriting in place when it has this type and these dims, else
+ * (re)created. */
+static hid_t reuse_dataset(hid_t group, const char *name, hid_t type, int rank,
+                           const hsize_t *dims, hid_t space) {
   if (H5Lexists(group, name, H5P_DEFAULT) > 0) {
     hid_t d = H5Dopen2(group, name, H5P_DEFAULT), old = d >= 0 ? H5Dget_space(d) : -1;
+    hid_t old_type = d >= 0 ? H5Dget_type(d) : -1;
     hsize_t have[3] = {0, 0, 0};
     int same = old >= 0 && H5Sget_simple_extent_ndims(old) == rank &&
                H5Sget_simple_extent_dims(old, have, NULL) == rank &&
-               memcmp(have, dims, (size_t)rank * sizeof *dims) == 0;
+               memcmp(have, dims, (size_t)rank * sizeof *dims) == 0 && old_type >= 0 &&
+               H5Tequal(old_type, type) > 0;
+    if (old_type >= 0)
+      H5Tclose(old_type);
     if (old >= 0)
       H5Sclose(old);
     if (same)
@@ -558,22 +680,64 @@ static hid_t reuse_dataset(hid_t group, const char *name, int rank, const hsize_
     if (H5Ldelete(group, name, H5P_DEFAULT) < 0)
       return -1;
   }
-  return H5Dcreate2(group, name, H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  return H5Dcreate2(group, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
 }
 
-static int put_dataset(hid_t group, const char *name, int rank, const hsize_t *dims,
-                       const double *v, const char *units, const char *meaning) {
+/* One [E][F][M] (or [E][F]) dataset of the reduction, with its units, long_name and the cube's
+ * dimension scales (a cube from before them has none to attach). */
+static int put_dataset(hid_t g, const char *name, int rank, const hsize_t *dims, hid_t type,
+                       const void *v, const char *units, const char *long_name) {
   hid_t space = H5Screate_simple(rank, dims, NULL);
-  hid_t d = space >= 0 ? reuse_dataset(group, name, rank, dims, space) : -1;
-  int rc = d >= 0 && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0 &&
-                   put_text_attr(d, "units", units) == 0 && put_text_attr(d, "meaning", meaning) == 0
+  hid_t d = space >= 0 ? reuse_dataset(g, name, type, rank, dims, space) : -1;
+  hid_t file = d >= 0 ? H5Iget_file_id(d) : -1;
+  int scaled = file >= 0 && H5Lexists(file, CUBE_AXIS_M4, H5P_DEFAULT) > 0;
+  int rc = d >= 0 && H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0 &&
+                   put_text_attr(d, "units", units) == 0 &&
+                   put_text_attr(d, "long_name", long_name) == 0 &&
+                   (!scaled || cube_attach_scales(file, d, NULL) == 0)
                ? 0
                : -1;
+  if (file >= 0)
+    H5Fclose(file);
   if (d >= 0)
     H5Dclose(d);
   if (space >= 0)
     H5Sclose(space);
   return rc;
+}
+
+static int put_limit(hid_t g, const char *name, const hsize_t *dims, const double *v,
+                     const char *long_name) {
+  return put_dataset(g, name, 3, dims, H5T_NATIVE_DOUBLE, v, "mu_B", long_name);
+}
+
+/* A status dataset with the CF attributes that name its codes (flag_values, flag_meanings). */
+static int put_status(hid_t g, const char *name, const hsize_t *dims, const unsigned char *v,
+                      const char *long_name) {
+  unsigned char values[REDUCE_N_STATUS];
+  char meanings[256] = "";
+  for (int s = 0; s < REDUCE_N_STATUS; s++) {
+    values[s] = (unsigned char)s;
+    snprintf(meanings + strlen(meanings), sizeof meanings - strlen(meanings), "%s%s",
+             s ? " " : "", reduce_status_name(s));
+  }
+  hsize_t n = REDUCE_N_STATUS;
+  hid_t d = -1, space = H5Screate_simple(1, &n, NULL);
+  int rc = put_dataset(g, name, 3, dims, H5T_NATIVE_UINT8, v, "1", long_name);
+  if (rc == 0 && space >= 0 && (d = H5Dopen2(g, name, H5P_DEFAULT)) >= 0) {
+    hid_t a = reuse_attr(d, "flag_values", H5T_NATIVE_UINT8, space);
+    rc = a >= 0 && H5Awrite(a, H5T_NATIVE_UINT8, values) >= 0 &&
+                 put_text_attr(d, "flag_meanings", meanings) == 0
+             ? 0
+             : -1;
+    if (a >= 0)
+      H5Aclose(a);
+  }
+  if (d >= 0)
+    H5Dclose(d);
+  if (space >= 0)
+    H5Sclose(space);
+  return d >= 0 ? rc : -1;
 }
 
 static const char conventions[] =
@@ -583,7 +747,9 @@ static const char conventions[] =
     "from mu = 0); the engine's root-found value is adopted where it lies inside the grid bracket. "
     "2 dof: Delta chi^2 w.r.t. the global minimum of the (experiment, coupling) plane over the "
     "finished m4; upper edge, and lower edge where mu = 0 is excluded (0 otherwise; NaN: no mu "
-    "allowed). inf = no sensitivity inside the mu grid; NaN = unit not finished.";
+    "allowed). status_1dof/status_2dof say what each value is: ok, above_grid (1 dof: the engine's "
+    "root-found value above the mu grid; 2 dof: inf), below_grid, no_sensitivity (inf), "
+    "all_excluded (2 dof), failed (NaN); NaN with status not_done = unit not finished.";
 
 static int write_group(hid_t g, const reduce_result *r, const reduce_cube *c, const char *version) {
   hsize_t dims[3] = {c->n_entries, c->n_couplings, c->n_m4};
@@ -595,15 +761,19 @@ static int write_group(hid_t g, const reduce_result *r, const reduce_cube *c, co
   unsigned long long done = r->n_done, missing = r->n_units - r->n_done,
                      checked = r->n_engine_checked, disagree = r->n_engine_disagree;
   int rc = 0;
-  rc |= put_dataset(g, "mu_1dof", 3, dims, r->mu_1dof, "mu_B", "adopted 1-dof upper limit");
-  rc |= put_dataset(g, "mu_1dof_grid", 3, dims, r->mu_1dof_grid, "mu_B",
-                    "1-dof limit interpolated from the mu grid");
-  rc |= put_dataset(g, "mu_2dof_upper", 3, dims, r->mu_2dof_upper, "mu_B", "2-dof upper edge");
-  rc |= put_dataset(g, "mu_2dof_lower", 3, dims, r->mu_2dof_lower, "mu_B", "2-dof lower edge");
-  rc |= put_dataset(g, "chi2_row_min", 3, dims, r->chi2_row_min, "1",
+  rc |= put_limit(g, "mu_1dof", dims, r->mu_1dof, "adopted 1-dof upper limit on mu");
+  rc |= put_limit(g, "mu_1dof_grid", dims, r->mu_1dof_grid,
+                  "1-dof upper limit on mu interpolated from the mu grid");
+  rc |= put_limit(g, "mu_2dof_upper", dims, r->mu_2dof_upper, "2-dof upper edge of the allowed mu");
+  rc |= put_limit(g, "mu_2dof_lower", dims, r->mu_2dof_lower, "2-dof lower edge of the allowed mu");
+  rc |= put_dataset(g, "chi2_row_min", 3, dims, H5T_NATIVE_DOUBLE, r->chi2_row_min, "1",
                     "reference chi^2 of the 1-dof Delta chi^2");
-  rc |= put_dataset(g, "chi2_plane_min", 2, dims, r->chi2_plane_min, "1",
+  rc |= put_dataset(g, "chi2_plane_min", 2, dims, H5T_NATIVE_DOUBLE, r->chi2_plane_min, "1",
                     "reference chi^2 of the 2-dof Delta chi^2");
+  rc |= put_status(g, "status_1dof", dims, r->status_1dof,
+                   "what mu_1dof is (flag_meanings; the CSV status column)");
+  rc |= put_status(g, "status_2dof", dims, r->status_2dof,
+                   "what mu_2dof_upper is (flag_meanings; the CSV status column)");
   rc |= put_number_attr(g, "cl", H5T_NATIVE_DOUBLE, &r->cl);
   rc |= put_text_attr(g, "threshold", threshold_name(r->kind));
   rc |= put_number_attr(g, "delta_chi2_1dof", H5T_NATIVE_DOUBLE, &r->delta_chi2_1dof);

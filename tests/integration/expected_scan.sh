@@ -52,7 +52,7 @@ print("pcl_eq_obs_above_edge", bool(np.all(pcl[fin & (obs >= edge)] == obs[fin &
 print("raised", int(np.sum(fin & (obs < edge))), "kept", int(np.sum(fin & (obs >= edge))))
 print("edges_increasing", bool(np.all(np.diff(band[np.isfinite(band).all(-1)], axis=-1) > 0)))
 print("mc_errors_positive", bool(np.all(err[np.isfinite(err)] > 0)))
-print("band_axis", [x.decode() for x in f["axes/band"][0]])
+print("band_axis", [x.decode() if isinstance(x, bytes) else x for x in f["axes/band"][0]])
 PY
 check "the cube records seed 777, expected toys, 100 toys" "grep -q '^seed 777 expected toys toys 100' '$W/py.txt'" "$(head -1 "$W/py.txt")"
 check "PCL >= observed limit in every unit" "grep -q 'pcl_ge_obs True' '$W/py.txt'"
@@ -62,7 +62,7 @@ check "band edges increase from -2 to +2 sigma; toy MC errors > 0" \
   "grep -q 'edges_increasing True' '$W/py.txt' && grep -q 'mc_errors_positive True' '$W/py.txt'"
 "$DIPSCAN_BIN" limits "$W/r2.h5" --csv "$W/l.csv" --plot "$W/plots" >"$W/l.log" 2>&1; rc=$?
 check "dipscan limits: the expected columns on the CSV header" \
-  "[ $rc -eq 0 ] && head -1 '$W/l.csv' | grep -q ',mu_limit_muB,expected_m2_muB,expected_m1_muB,expected_median_muB,expected_p1_muB,expected_p2_muB,mu_limit_pcl_muB,z_local$'" "$(tail -2 "$W/l.log")"
+  "[ $rc -eq 0 ] && head -1 '$W/l.csv' | grep -q ',mu_limit_muB,expected_m2_muB,expected_m1_muB,expected_median_muB,expected_p1_muB,expected_p2_muB,mu_limit_pcl_muB,z_local,status$'" "$(tail -2 "$W/l.log")"
 check "one Brazil-band figure per entry (3 entries)" \
   "[ \$(ls '$W/plots'/brazil_*.png 2>/dev/null | wc -l) = 3 ] && [ -s '$W/plots/brazil_xenonnt_sr0+pandax4t_run1.pdf' ]"
 sed 's/^statistics: {/statistics: {expected: none, /' "$SMALL" >"$W/none.yaml"
@@ -78,4 +78,4 @@ PY
 check "expected: none — the expected fields NaN; chi2, limits, nuisances bitwise those of the toys scan" \
   "grep -q 'nan True same True' '$W/none.txt'" "$(cat "$W/none.txt")"
 check "expected: none — the CSV keeps the 7 old columns and no Brazil figure is drawn" \
-  "[ $rc -eq 0 ] && [ \"\$(head -1 '$W/none.csv')\" = experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB ] && ! ls '$W/none_plots'/brazil* >/dev/null 2>&1"
+  "[ $rc -eq 0 ] && [ \"\$(head -1 '$W/none.csv')\" = experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB,status ] && ! ls '$W/none_plots'/brazil* >/dev/null 2>&1"

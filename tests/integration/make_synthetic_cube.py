@@ -1,11 +1,13 @@
 #!/usr/bin/python3
-"""make_synthetic_cube.py OUT.h5 — a small cube in the layout of cube.h, for the limits CLI test.
+"""make_synthetic_cube.py OUT.h5 [old] — a small cube in the layout of cube.h, for the limits CLI test.
 
 Not physics: Delta chi^2 = thr * (mu / L)^4 (a signal quadratic in mu against a background-like
 chi^2), with a limit L(m4) that weakens as the pp and 7Be channels close (m4 near 0.31 and 0.47
 MeV) and is infinite (flat chi^2) above 0.5 MeV.  Written with h5py, so the string axes and
 attributes are variable-length strings (the C writer uses fixed-length ones).  Two units are left
 unfinished (done = 0, chi^2 NaN) so the reducer's report of missing units can be checked.
+The axes are root dimension scales (/experiment, /coupling, /m4, /mu) as dipscan writes them;
+with the argument `old`, they are under /axes/ with /axes/flavor, the layout of older cubes.
 """
 import sys
 
@@ -44,17 +46,25 @@ for e in range(E):
             mu1[e, f, m], cmin[e, f, m], czero[e, f, m] = L, base, base
             done[e, f, m] = 1
 
+old_layout = len(sys.argv) > 2 and sys.argv[2] == "old"
+axes = {"experiment": entries, "coupling": flavors, "m4": m4, "mu": mu}
 with h5py.File(sys.argv[1], "w") as h:
-    h["axes/experiment"] = entries
-    h["axes/flavor"] = flavors
-    h["axes/m4"] = m4
-    h["axes/mu"] = mu
+    for name, values in axes.items():
+        path = "axes/" + ("flavor" if name == "coupling" else name) if old_layout else name
+        h[path] = values
+        if not old_layout:
+            h[path].make_scale(name)
     h["chi2"] = chi2
     h["limits/mu_1dof"] = mu1
     h["limits/chi2_min"] = cmin
     h["limits/mu_best"] = np.zeros((E, F, M))
     h["units/chi2_zero"] = czero
     h["done"] = done
+    for d in ("chi2", "limits/mu_1dof", "limits/chi2_min", "limits/mu_best", "units/chi2_zero",
+              "done"):
+        for i, name in enumerate(("experiment", "coupling", "m4", "mu")[:h[d].ndim]):
+            if not old_layout:
+                h[d].dims[i].attach_scale(h[name])
     h.attrs["cl"] = 0.9
     h.attrs["threshold"] = "two-sided"
     h.attrs["threshold_delta_chi2"] = THR

@@ -72,9 +72,32 @@ check "resumed Neyman cube bitwise identical to the uninterrupted one" '[ "$fp" 
   "$(diff <(echo "$ref") <(echo "$fp") | head -4)"
 
 "$DIPSCAN_BIN" limits "$W/r2.h5" --csv "$W/r2.csv" --no-write >"$W/lim.log" 2>&1; rc=$?
-check "reducer: CSV header ends with mu_limit_neyman_muB, 1-dof rows carry a finite value" \
-  "[ $rc -eq 0 ] && head -1 '$W/r2.csv' | grep -q ',mu_limit_neyman_muB$' && awk -F, '\$6 == 1 && \$8 + 0 > 0' '$W/r2.csv' | grep -q ." \
+check "reducer: CSV header has mu_limit_neyman_muB before the status column, 1-dof rows carry a finite value" \
+  "[ $rc -eq 0 ] && head -1 '$W/r2.csv' | grep -q ',mu_limit_neyman_muB,status$' && awk -F, '\$6 == 1 && \$8 + 0 > 0' '$W/r2.csv' | grep -q ." \
   "rc $rc: $(head -3 "$W/r2.csv")"
+
+# The Neyman fields explain themselves like every other dataset (docs/output.md, netCDF view).
+/usr/bin/python3 - "$W/r2.h5" "$DIPSCAN_ROOT/docs/output.md" >"$W/doc.txt" 2>&1 <<'PY'
+import sys
+import h5py, xarray as xr
+path, doc = sys.argv[1], open(sys.argv[2]).read()
+bad = []
+with h5py.File(path, "r") as h:
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset):
+            if "`/%s`" % name not in doc:
+                bad.append("undocumented /" + name)
+            if "units" not in obj.attrs or "long_name" not in obj.attrs:
+                bad.append("no units/long_name /" + name)
+    h.visititems(visit)
+    bad += ["undocumented attribute " + a for a in h.attrs if "`%s`" % a not in doc]
+ny = xr.open_dataset(path, group="neyman")
+if ny["tcrit"].dims != ("experiment", "coupling", "m4", "neyman_mu"):
+    bad.append("tcrit dims %s" % (ny["tcrit"].dims,))
+print("problems:", bad if bad else "none")
+PY
+check "Neyman cube: every dataset and attribute documented in docs/output.md, with units and long_name; xarray dims" \
+  "grep -q '^problems: none' '$W/doc.txt'" "$(tail -n 2 "$W/doc.txt")"
 
 sed '/neyman:/d' "$cfg" >"$W/plain.yaml"
 "$DIPSCAN_BIN" scan "$W/plain.yaml" --output "$W/plain.h5" >"$W/plain.log" 2>&1; rc=$?

@@ -128,7 +128,7 @@ for name in ("mu_1dof", "chi2_min", "mu_best"):
     v = f["limits/" + name][...]
     if np.isnan(v[done]).any():
         problems.append("NaN in /limits/%s: %d" % (name, np.isnan(v[done]).sum()))
-m4 = f["axes/m4"][...]
+m4 = f["m4"][...]
 beyond = m4 > e_max
 mu_lim = f["limits/mu_1dof"][...]
 if beyond.any() and not np.isinf(mu_lim[:, :, beyond]).all():

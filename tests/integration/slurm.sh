@@ -147,9 +147,9 @@ ok=1; for c in "${a_cont[@]}"; do [ "$(final_state "$c")" = "CANCELLED 0:0" ] ||
 s=$(final_state "$a_red"); [ "$s" = "COMPLETED 0:0" ] && pass "A: reducer $a_red COMPLETED 0:0" ||
   fail "A: reducer state" "job $a_red: '$s'; log: $(tail -n 5 "$work/slurm-$a_red.out" | tr '\n' ' ')"
 msg=$(check_cube "$work/a.h5" 2) && pass "A: cube complete: $msg" || fail "A: cube" "$msg"
-msg=$(check_csv "$work/a.csv") && pass "A: CSV: $msg" || fail "A: CSV" "$msg"
-n=$(find "$work/a-plots" -type f -size +0 2>/dev/null | wc -l)
-[ "$n" -ge 1 ] && pass "A: $n plot file(s) in a-plots/" || fail "A: plots" "no non-empty file in $work/a-plots"
+msg=$(check_csv "$work/a_limits.csv") && pass "A: CSV: $msg" || fail "A: CSV" "$msg"
+n=$(find "$work/a_plots" -type f -size +0 2>/dev/null | wc -l)
+[ "$n" -ge 1 ] && pass "A: $n plot file(s) in a_plots/" || fail "A: plots" "no non-empty file in $work/a_plots"
 
 # --- B: preempted twice, resumed by continuations -----------------------------------------------------------
 t0=$SECONDS
@@ -197,10 +197,10 @@ if h5diff -q "$work/a.h5" "$work/b.h5" /chi2 /chi2 >/dev/null 2>&1 &&
 else
   fail "B: cube equality" "$(h5diff -r "$work/a.h5" "$work/b.h5" /limits /limits 2>&1 | head -n 5 | tr '\n' ' ')"
 fi
-if cmp -s "$work/a.csv" "$work/b.csv"; then
+if cmp -s "$work/a_limits.csv" "$work/b_limits.csv"; then
   pass "B: CSV of the preempted run is byte-identical to the uninterrupted run's"
 else
-  fail "B: CSV equality" "$(diff "$work/a.csv" "$work/b.csv" | head -n 4 | tr '\n' ' ')"
+  fail "B: CSV equality" "$(diff "$work/a_limits.csv" "$work/b_limits.csv" | head -n 4 | tr '\n' ' ')"
 fi
 
 # --- F: a broken configuration neither starts a chain nor loops; a scan that fails runs once -------------------

@@ -42,8 +42,8 @@ printf '%s\n' '{name: flowy, output: out/flow.h5, experiments: [xenonnt_sr0],' \
 check "flow-style config: the job name from the resolved 'name' (dipscan-flowy)" \
   "[ $rc -eq 0 ] && grep -q '^sbatch .*--job-name=dipscan-flowy ' '$W/out' && grep -q -- '--job-name=dipscan-flowy-reduce' '$W/out'" \
   "rc $rc: $(tail -n 3 "$W/out")"
-check "flow-style config: the reducer reads the resolved cube $W/cfg/out/flow.h5 and writes flow.csv next to it" \
-  "grep -q 'dipscan-reduce.sbatch $W/cfg/out/flow.h5 $W/cfg/out/flow.csv $W/cfg/out/flow-plots' '$W/out'" \
+check "flow-style config: the reducer reads the resolved cube $W/cfg/out/flow.h5 and writes flow_limits.csv and flow_plots next to it (the default names of dipscan limits)" \
+  "grep -q 'dipscan-reduce.sbatch $W/cfg/out/flow.h5 $W/cfg/out/flow_limits.csv $W/cfg/out/flow_plots' '$W/out'" \
   "$(grep reduce.sbatch "$W/out")"
 
 # Without --rate the chain is sized from the dry run's calibration (units timed on this machine):

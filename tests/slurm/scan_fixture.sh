@@ -16,7 +16,7 @@ write_scan_config() {  # FILE
 # SLURM integration test scan (tests/integration/slurm.sh); the output is given on the command line.
 name: slurm_test
 experiments: [xenonnt_sr0]
-flavors: [e, mu]
+couplings: [e, mu]
 m4: {from: 0.01, to: 0.5, points: $SLURM_TEST_M4, spacing: log}
 mu: {from: 1.0e-12, to: 1.0e-9, points: $SLURM_TEST_MU, spacing: log}
 EOF
@@ -69,7 +69,7 @@ try:
     rows = list(csv.reader(open(path)))
 except OSError as e:
     print(f"cannot read {path}: {e}"); sys.exit(1)
-header = "experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB".split(",")
+header = "experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB".split(",")
 if not rows or rows[0][:len(header)] != header:
     print(f"header {rows[0] if rows else None}, expected {header}"); sys.exit(1)
 one = [r for r in rows[1:] if r[5] == "1"]

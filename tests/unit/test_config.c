@@ -37,7 +37,9 @@ static void test_defaults(void) {
   test_true(cfg.n_experiments == 1 && !strcmp(cfg.experiments[0], "xenonnt_sr0") &&
                 cfg.n_joint == 0 && cfg.n_couplings == 4,
             "default experiments [xenonnt_sr0], no joint fit, four couplings");
-  test_true(cfg.n_m4 == 120 && cfg.n_mu == 400, "default grid 120 m4 x 400 mu");
+  test_true(cfg.n_m4 == 120 && cfg.n_mu == 600, "default grid 120 m4 x 600 mu");
+  test_rel(cfg.mu[0], 1e-13, 0, "mu axis starts at 1e-13 mu_B (below every shipped card's band)");
+  test_rel(cfg.mu[599], 0.1, 1e-15, "mu axis ends at 0.1 mu_B (above the limits up to m4 = 2.2 MeV)");
   test_rel(cfg.m4[0], 0.001, 0, "m4 axis starts exactly at 0.001 MeV");
   test_rel(cfg.m4[119], 0.6, 0, "m4 axis ends exactly at 0.6 MeV");
   test_rel(cfg.m4[1] / cfg.m4[0], pow(600.0, 1.0 / 119.0), 1e-12, "m4 axis is log-spaced");
@@ -52,7 +54,7 @@ static void test_axes_and_units(void) {
   scan_config cfg;
   dip_error err;
   int st = load_text(&cfg,
-                     "experiments: [a, b, c]\njoint: [[a, c], [a, b, c]]\nflavors: [tau, e]\n"
+                     "experiments: [a, b, c]\njoint: [[a, c], [a, b, c]]\ncouplings: [tau, e]\n"
                      "m4: {values: [0, 0.01, 0.3]}\nmu: {from: 1, to: 3, points: 3, spacing: linear}\n",
                      &err);
   test_true(st == DIP_SUCCESS, "values list, linear axis and joint fits are accepted");
@@ -98,14 +100,14 @@ static void test_hash(void) {
 }
 
 /* `couplings:` is the key, `flavors:` its alias: same configuration, same canonical text (which
- * still says `flavors:`); both at once are refused naming both. */
+ * says `couplings:`); both at once are refused naming both. */
 static void test_couplings_alias(void) {
   scan_config a, b, both;
   dip_error err;
   int ok = load_text(&a, "couplings: [mu, e]\n", &err) == DIP_SUCCESS &&
            load_text(&b, "flavors: [mu, e]\n", &err) == DIP_SUCCESS;
   test_true(ok && !strcmp(a.canonical, b.canonical) && !strcmp(a.hash, b.hash) &&
-                strstr(a.canonical, "\nflavors: [mu, e]\n") && a.n_couplings == 2 &&
+                strstr(a.canonical, "\ncouplings: [mu, e]\n") && a.n_couplings == 2 &&
                 !strcmp(config_coupling_name(&a, 0), "mu"),
             "'couplings' and its alias 'flavors' give the same configuration");
   int st = load_text(&both, "couplings: [e]\nflavors: [e]\n", &err);

@@ -94,7 +94,7 @@ static void test_figures(const char *dir) {
   fake_physics(&ph);
   dip_error err;
   dip_error_clear(&err);
-  int rc = plot_exclusion(&c, &r, &ph, dir, &err);
+  int rc = plot_exclusion(&c, &r, &ph, NULL, 0, dir, &err);
   test_true(rc == DIP_SUCCESS, rc ? err.msg : "exclusion plot: gnuplot exit 0");
   check_figure(dir, "exclusion");
   char gp[512];

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "output/reduce.h"
+#include "stats/dipole_result.h"
 #include "test.h"
 
 enum { NE = 2, NF = 2, NM = 5, NU = 401 };
@@ -294,7 +295,7 @@ static void check_csv(const reduce_result *r, const reduce_cube *c) {
   FILE *fp = fopen(path, "r");
   char line[512];
   int header_ok = fp && fgets(line, sizeof line, fp) &&
-                  !strcmp(line, "experiment,flavor,m4_MeV,data,cl,dof,mu_limit_muB\n");
+                  !strcmp(line, "experiment,coupling,m4_MeV,data,cl,dof,mu_limit_muB,status\n");
   test_true(header_ok, "CSV header");
   size_t rows = 0, bad = 0, inf_rows = 0, zero_rows = 0;
   while (fp && fgets(line, sizeof line, fp)) {
@@ -353,6 +354,40 @@ static void check_cube_write(const reduce_result *r, const reduce_cube *c, const
   H5Fclose(file);
 }
 
+/* The statuses: the 2-dof rows without an allowed mu are all_excluded (3 of them, see check_csv);
+ * a unit whose limit search failed in the engine (/units/status) is `failed` with a NaN limit at
+ * 1 and 2 dof, whatever its chi^2 row says; the other units keep their statuses and values. */
+static void check_statuses(const reduce_result *r, reduce_cube *c) {
+  size_t excluded = 0, n = r->n_units;
+  for (size_t u = 0; u < n; u++)
+    excluded += r->status_2dof[u] == REDUCE_ALL_EXCLUDED;
+  test_true(excluded == 3, "status all_excluded on the 3 rows without an allowed mu at 2 dof");
+  unsigned char *st = calloc(n, 1), *saved = c->unit_status;
+  size_t bad = reduce_unit(c, 0, 0, 2);
+  for (size_t u = 0; st && u < n; u++)
+    st[u] = c->done[u] ? DIPOLE_UNIT_OK : DIPOLE_UNIT_NOT_COMPUTED;
+  if (!st)
+    return;
+  st[bad] = DIPOLE_UNIT_FAILED_LIMIT;
+  c->unit_status = st;
+  reduce_options o = {0.90, THRESHOLD_TWO_SIDED};
+  reduce_result f;
+  dip_error err;
+  int ok = reduce_run(&f, c, &o, &err) == DIP_SUCCESS;
+  size_t moved = 0;
+  for (size_t u = 0; ok && u < n; u++)
+    moved += u != bad && (f.status_1dof[u] != r->status_1dof[u] ||
+                          !(f.mu_1dof[u] == r->mu_1dof[u] || (isnan(f.mu_1dof[u]) && isnan(r->mu_1dof[u]))));
+  test_true(ok && f.status_1dof[bad] == REDUCE_FAILED && isnan(f.mu_1dof[bad]) &&
+                f.status_2dof[bad] == REDUCE_FAILED && !strcmp(reduce_status_name(REDUCE_FAILED), "failed"),
+            "a unit whose limit search failed: status failed, limit NaN (1 and 2 dof)");
+  test_true(ok && moved == 0, "the other units keep their statuses and limits");
+  if (ok)
+    reduce_result_free(&f);
+  c->unit_status = saved;
+  free(st);
+}
+
 static void run_on(const char *path, int vlen) {
   const char *tag = vlen ? "variable-length axes" : "fixed-length axes";
   make_cube(path, vlen, limit_threshold(0.90, 1, THRESHOLD_TWO_SIDED));
@@ -376,6 +411,7 @@ static void run_on(const char *path, int vlen) {
     check_engine(&c, &r);
     check_missing_report(&r, &c);
     check_csv(&r, &c);
+    check_statuses(&r, &c);
     check_cube_write(&r, &c, path);
     check_disagreement(&c);
   }

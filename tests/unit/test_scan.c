@@ -177,7 +177,7 @@ static void make_model(const scan_config *cfg, synthetic *sy, synthetic_model *s
                             .entry_names = sm->entry_names,
                             .axis_labels = sm->axis_labels};
   sm->meta = (cube_meta){"test", card_names, card_sums,
-                         cfg->n_experiments < 2 ? cfg->n_experiments : 2};
+                         cfg->n_experiments < 2 ? cfg->n_experiments : 2, NULL, NULL};
 }
 
 /* ---- checks on a finished cube ---- */
