@@ -37,6 +37,7 @@ typedef struct tgrid {
   double *T;          /* [n] true recoil nodes [keV], increasing */
   double *w;          /* [n] quadrature weights [keV] */
   double T_lo, T_hi;  /* the span covered [keV] */
+  double n_sigma, T_floor; /* the span rule the grid was built with (tgrid_options) */
   size_t n_panels, n_gl;
   double *panel_edges;/* [n_panels + 1]; nodes n_gl*p .. n_gl*(p+1)-1 lie in panel p */
   double *gl_x, *gl_w;/* [n_gl] the Gauss-Legendre rule on [-1, 1] */
@@ -67,6 +68,9 @@ typedef struct response {
   size_t n_bins, n_T;
   double *R; /* [n_bins][n_T] row-major: events in bin k per unit dR/dT at node j, including the
                 quadrature weight, efficiency AND exposure */
+  double T_lo, T_hi; /* the card's own span [keV]: true energies within n_sigma of its window; the
+                        kernel is zero outside, so a card's counts do not depend on the other cards
+                        sharing the grid */
   /* The kernel off the grid nodes needs these (copied from the card; the card need not outlive
    * the response). */
   double exposure_t_yr;

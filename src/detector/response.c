@@ -3,7 +3,8 @@
  *
  * Grid.  For each card the covered span is [T_lo, T_hi] with T_lo + n_sigma sigma(T_lo) = E_low
  * and T_hi - n_sigma sigma(T_hi) = E_high (bisection; T_lo >= T_floor > 0); the run's span is the
- * union.  The span is cut at the breakpoints (xenon shell edges by default), and each piece is
+ * union; a card's kernel is zero outside its own span, so its counts do not depend on which
+ * other cards share the grid (beyond the placement of the nodes).  The span is cut at the breakpoints (xenon shell edges by default), and each piece is
  * divided into panels about panel_sigma * min_cards sigma(T) wide: we march with that step and
  * then stretch the marks uniformly so the last one lands on the piece's end.  Each panel carries
  * an n_gl-point Gauss-Legendre rule (GSL glfixed).
@@ -66,16 +67,16 @@ static double solve_reach(const card *c, double n_sigma, double sign, double tar
 }
 
 /* Span [lo, hi] of true T that can reach card c's window within n_sigma. */
-static void card_span(const card *c, const tgrid_options *opt, double *lo, double *hi) {
+static void card_span(const card *c, double n_sigma, double T_floor, double *lo, double *hi) {
   double E_lo = c->edges[0], E_hi = c->edges[c->n_bins];
-  if (opt->T_floor + opt->n_sigma * card_resolution_sigma(c, opt->T_floor) >= E_lo)
-    *lo = opt->T_floor;
+  if (T_floor + n_sigma * card_resolution_sigma(c, T_floor) >= E_lo)
+    *lo = T_floor;
   else
-    *lo = solve_reach(c, opt->n_sigma, +1.0, E_lo, opt->T_floor, E_lo);
+    *lo = solve_reach(c, n_sigma, +1.0, E_lo, T_floor, E_lo);
   double b = 2.0 * E_hi + 1.0;
-  while (b - opt->n_sigma * card_resolution_sigma(c, b) < E_hi)
+  while (b - n_sigma * card_resolution_sigma(c, b) < E_hi)
     b *= 2.0;
-  *hi = solve_reach(c, opt->n_sigma, -1.0, E_hi, E_hi, b);
+  *hi = solve_reach(c, n_sigma, -1.0, E_hi, E_hi, b);
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -213,9 +214,11 @@ int tgrid_init_opts(tgrid *g, const card *const *cards, size_t n_cards, const tg
   DIP_TRY(check_grid_options(cards, n_cards, opt, err));
   g->T_lo = INFINITY;
   g->T_hi = 0.0;
+  g->n_sigma = opt->n_sigma;
+  g->T_floor = opt->T_floor;
   for (size_t i = 0; i < n_cards; i++) {
     double lo, hi;
-    card_span(cards[i], opt, &lo, &hi);
+    card_span(cards[i], opt->n_sigma, opt->T_floor, &lo, &hi);
     if ((!isfinite(lo) || !isfinite(hi)) && !window_sigma_positive(cards[i]))
       return dip_error_set(err, DIP_EINVAL,
                            "tgrid: card '%s': resolution sigma is not positive (below %g keV) inside its window",
@@ -326,6 +329,8 @@ static void kernel_column(const response *r, double T, double *col) {
   double sigma = card_resolution_sigma(&r->resolution, T);
   for (size_t k = 0; k < r->n_bins; k++)
     col[k] = 0.0;
+  if (T < r->T_lo || T > r->T_hi)
+    return; /* outside the card's own span (another card's part of the grid) */
   for (size_t p = 0; p < r->n_pieces; p++)
     col[r->pieces[p].bin] += r->exposure_t_yr * piece_integral(&r->pieces[p], T, sigma);
 }
@@ -334,6 +339,7 @@ int response_init(response *r, const card *c, const tgrid *g, dip_error *err) {
   memset(r, 0, sizeof *r);
   r->n_bins = c->n_bins;
   r->n_T = g->n;
+  card_span(c, g->n_sigma, g->T_floor, &r->T_lo, &r->T_hi);
   int status = keep_card_model(r, c, err);
   double *col = status ? NULL : dip_calloc(c->n_bins, sizeof *col, err);
   r->R = col ? dip_calloc(c->n_bins * g->n, sizeof *r->R, err) : NULL;
