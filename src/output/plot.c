@@ -106,6 +106,8 @@ static int run_gnuplot(const char *dir, const char *name, int with_png, dip_erro
     return dip_error_set(err, DIP_EIO, "gnuplot failed on %s (see %s)", script, log);
   if ((with_png && !file_nonempty(png)) || !file_nonempty(pdf))
     return dip_error_set(err, DIP_EIO, "gnuplot left %s or %s empty (see %s)", png, pdf, log);
+  if (!file_nonempty(log))
+    unlink(log); /* kept only when gnuplot had something to say */
   return DIP_SUCCESS;
 }
 
