@@ -4,9 +4,7 @@
 # scan job stops resumable (exit 75), the continuation resumes it, the reducer runs, and the final cube —
 # every dataset and root attribute but the run-dependent ones (tests/regression/cube_fingerprint.py) — is
 # bitwise the cube of an uninterrupted `mpirun -np 2` run; the CSV carries mu_limit_neyman_muB.
-# Opt-in (DIPSCAN_NEYMAN_SLURM=1): the cluster and the two runs take ~30 s, over the CI budget of the
-# Neyman tests; the preemption path itself is the plain scans' (tests/integration/slurm.sh, every
-# `make check`), and the Neyman cube's kill/resume identity is checked under mpirun in neyman_scan.sh.
+# Runs in every `make check` (~25 s: the cluster and two runs); DIPSCAN_NEYMAN_SLURM=0 skips it.
 set -u
 suite=neyman-slurm
 root=${DIPSCAN_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -16,8 +14,8 @@ export OMPI_MCA_rmaps_base_oversubscribe=1
 pass() { echo "PASS $suite: $1"; }
 fail() { echo "FAIL $suite: $1 ($2)"; }
 skip() { echo "SKIP $suite: $1 ($2)"; }
-if [ "${DIPSCAN_NEYMAN_SLURM:-0}" != 1 ]; then
-  skip "preempted Neyman scan under SLURM" "opt-in, ~30 s: DIPSCAN_NEYMAN_SLURM=1 $0"; exit 0
+if [ "${DIPSCAN_NEYMAN_SLURM:-1}" = 0 ]; then
+  skip "preempted Neyman scan under SLURM" "DIPSCAN_NEYMAN_SLURM=0"; exit 0
 fi
 for c in slurmctld slurmd munged sbatch; do
   command -v $c >/dev/null || { skip "cluster" "$c not installed (apt-get install slurm-wlm munge)"; exit 0; }
@@ -86,5 +84,5 @@ if [ "$(echo "$fp" | grep -v limits_reduced)" = "$(echo "$ref" | grep -v limits_
 else
   fail "cube identity" "$(diff <(echo "$ref" | grep -v limits_reduced) <(echo "$fp" | grep -v limits_reduced) | head -4 | tr '\n' ' ')"
 fi
-head -1 "$work/b.csv" 2>/dev/null | grep -q ',mu_limit_neyman_muB$' && pass "reducer CSV has mu_limit_neyman_muB" ||
-  fail "reducer CSV" "$(head -2 "$work/b.csv" 2>&1 | tr '\n' ' ')"
+head -1 "$work/b_limits.csv" 2>/dev/null | grep -q ',mu_limit_neyman_muB,status$' && pass "reducer CSV (default name b_limits.csv, as dipscan limits) has mu_limit_neyman_muB before status" ||
+  fail "reducer CSV" "$(head -2 "$work/b_limits.csv" 2>&1 | tr '\n' ' ')"
