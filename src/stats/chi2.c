@@ -264,7 +264,7 @@ static int check_template(double value, double max, size_t e, size_t k, const ch
 }
 
 /* The first template value out of range at mu^2, as an error (the slow path of
- * fill_raw_columns, which only learns that something is out of range). */
+ * column_maxima, which only learns that something is out of range). */
 static int explain_bad_template(const chi2_workspace *ws, double mu2, dip_error *err) {
   for (size_t e = 0; e < ws->n_exp; e++) {
     const chi2_experiment *x = &ws->exp[e];
@@ -282,52 +282,74 @@ static int explain_bad_template(const chi2_workspace *ws, double mu2, dip_error 
   return dip_error_set(err, DIP_EINVAL, "chi2: template out of range");
 }
 
-/* The maximum of one raw column (n values at stride L from col) into *top, and whether every
- * value is in [0, DBL_MAX]. */
-static int column_max(const double *col, size_t n, size_t L, double *top) {
-  int in_range = 1;
-  double t = *top;
-  for (size_t k = 0; k < n; k++, col += L) {
-    in_range &= (*col >= 0.0) & (*col <= DBL_MAX);
-    t = *col > t ? *col : t;
-  }
+/* Columns at fixed mu: two passes over the templates, both walking them contiguously.
+ *   1. column_top: the maximum of each raw column A_.,p (SM + mu^2 S of a source, or a background)
+ *      and whether all of them are in range, with branch-free reductions and no stores (gcc
+ *      vectorises these loops at -O2); a failure is explained by explain_bad_template.
+ *   2. after choosing the scales c_p (powers of two), store_scaled_column writes A_k,p / c_p into
+ *      the row-major coef block and flags the bins that some column reaches (not empty).
+ * Pass 2 recomputes SM + mu^2 S with the same operations as pass 1, so the stored values are
+ * bitwise those whose maxima set the scales; nothing is written when a template is out of range. */
+
+/* Maximum of sm[k] + mu2 * sig[k] over k < n into *top (sig == NULL: of sm[k]), and whether
+ * every signal mu2 * sig[k] is in [0, CHI2_MAX_SIGNAL_COUNTS] and every value in [0, DBL_MAX].
+ * Branch-free: minima and maxima in registers (each written `m = m < x ? m : x`, one minsd/maxsd),
+ * and a probe sum of v * 0, which is 0 unless some v (hence some signal) is infinite or NaN. */
+static int column_top(const double *sm, const double *sig, double mu2, size_t n, double *top) {
+  double t = *top, v_min = 0.0, s_min = 0.0, s_max = 0.0, probe = 0.0;
+  if (sig)
+    for (size_t k = 0; k < n; k++) {
+      double signal = mu2 * sig[k], v = sm[k] + signal;
+      s_min = s_min < signal ? s_min : signal;
+      s_max = s_max > signal ? s_max : signal;
+      v_min = v_min < v ? v_min : v;
+      t = t > v ? t : v;
+      probe += v * 0.0;
+    }
+  else
+    for (size_t k = 0; k < n; k++) {
+      v_min = v_min < sm[k] ? v_min : sm[k];
+      t = t > sm[k] ? t : sm[k];
+      probe += sm[k] * 0.0;
+    }
   *top = t;
-  return in_range;
+  return probe == 0.0 && s_min >= 0.0 && s_max <= CHI2_MAX_SIGNAL_COUNTS && v_min >= 0.0;
 }
 
-/* Raw columns A_k,p at mu^2 into coef, with their maxima into scale.  Runs once per profiled
- * point, so it walks each template contiguously (column by column), keeps the maxima in
- * registers, accumulates the range checks without branches and explains them only on failure. */
-static int fill_raw_columns(chi2_workspace *ws, double mu2, dip_error *err) {
+/* Pass 1: raw column maxima into scale; 0 when some template value is out of range. */
+static int column_maxima(chi2_workspace *ws, double mu2) {
   memset(ws->scale, 0, ws->n_par * sizeof(double));
   int in_range = 1;
   for (size_t e = 0; e < ws->n_exp; e++) {
     const chi2_experiment *x = &ws->exp[e];
-    const size_t K = x->n_bins, L = ws->n_src + x->n_bkg;
-    double *block = ws->coef + ws->coef_offset[e];
-    for (size_t s = 0; s < ws->n_src; s++) {
-      const double *sm = x->sm + s * K, *sig = x->sig + s * K;
-      double *col = block + s;
-      for (size_t k = 0; k < K; k++) {
-        double signal = mu2 * sig[k];
-        col[k * L] = sm[k] + signal;
-        in_range &= (signal >= 0.0) & (signal <= CHI2_MAX_SIGNAL_COUNTS);
-      }
-      in_range &= column_max(col, K, L, &ws->scale[s]);
-    }
-    for (size_t j = 0; j < x->n_bkg; j++) {
-      const double *bkg = x->bkg + j * K;
-      double *col = block + ws->n_src + j;
-      for (size_t k = 0; k < K; k++)
-        col[k * L] = bkg[k];
-      in_range &= column_max(col, K, L, &ws->scale[ws->bkg_offset[e] + j]);
-    }
+    const size_t K = x->n_bins;
+    for (size_t s = 0; s < ws->n_src; s++)
+      in_range &= column_top(x->sm + s * K, x->sig + s * K, mu2, K, &ws->scale[s]);
+    for (size_t j = 0; j < x->n_bkg; j++)
+      in_range &= column_top(x->bkg + j * K, NULL, 0.0, K, &ws->scale[ws->bkg_offset[e] + j]);
   }
-  return in_range ? DIP_SUCCESS : explain_bad_template(ws, mu2, err);
+  return in_range;
 }
 
-/* Scale the columns, flag empty bins (an error if they hold events) and the varied nuisances. */
-static int scale_columns(chi2_workspace *ws, dip_error *err) {
+/* Pass 2 for one column: A_k / c = v_k * (1/c) at stride L from col, where v_k = sm[k] + mu2 sig[k]
+ * (a source) or sm[k] (a background: sig == NULL); reached[k] |= v_k > 0. */
+static void store_scaled_column(double *col, size_t L, const double *sm, const double *sig,
+                                double mu2, double inverse, size_t n, unsigned char *reached) {
+  if (sig)
+    for (size_t k = 0; k < n; k++, col += L) {
+      double v = sm[k] + mu2 * sig[k];
+      *col = v > 0.0 ? v * inverse : 0.0;
+      reached[k] |= v > 0.0;
+    }
+  else
+    for (size_t k = 0; k < n; k++, col += L) {
+      *col = sm[k] > 0.0 ? sm[k] * inverse : 0.0;
+      reached[k] |= sm[k] > 0.0;
+    }
+}
+
+/* The scales c_p from the raw maxima, and which nuisances the fit varies. */
+static void choose_scales(chi2_workspace *ws) {
   for (size_t p = 0; p < ws->n_par; p++) {
     if (ws->scale[p] > 0.0)
       ws->scale[p] = power_of_two_above(ws->scale[p]);
@@ -336,26 +358,30 @@ static int scale_columns(chi2_workspace *ws, dip_error *err) {
     if (ws->scale[p] == 0.0 && !ws->fixed[p])
       ws->w[p] = 1.0; /* a column that predicts nothing: the pull keeps it nominal */
   }
+}
+
+/* Pass 2: scaled columns into coef, empty bins flagged (an error if they hold events), and the
+ * self-concordance factor from the smallest positive count. */
+static int store_scaled_columns(chi2_workspace *ws, double mu2, dip_error *err) {
   double smallest_count = 1.0;
+  memset(ws->empty, 0, ws->n_bins);
   for (size_t e = 0; e < ws->n_exp; e++) {
-    const size_t K = ws->exp[e].n_bins, L = ws->n_src + ws->exp[e].n_bkg;
-    const size_t *map = ws->local_to_par + e * ws->max_local;
-    double *inverse = ws->g_local; /* scratch (evaluate overwrites it): 1/c of the local columns */
-    for (size_t q = 0; q < L; q++)
-      inverse[q] = ws->inv_scale[map[q]];
-    double *row = ws->coef + ws->coef_offset[e];
+    const chi2_experiment *x = &ws->exp[e];
+    const size_t K = x->n_bins, L = ws->n_src + x->n_bkg;
+    double *block = ws->coef + ws->coef_offset[e];
+    unsigned char *reached = ws->empty + ws->bin_offset[e]; /* "reached" until inverted below */
+    for (size_t s = 0; s < ws->n_src; s++)
+      store_scaled_column(block + s, L, x->sm + s * K, x->sig + s * K, mu2, ws->inv_scale[s], K,
+                          reached);
+    for (size_t j = 0; j < x->n_bkg; j++)
+      store_scaled_column(block + ws->n_src + j, L, x->bkg + j * K, NULL, 0.0,
+                          ws->inv_scale[ws->bkg_offset[e] + j], K, reached);
     const double *data = ws->data + ws->bin_offset[e];
-    unsigned char *empty = ws->empty + ws->bin_offset[e];
-    for (size_t k = 0; k < K; k++, row += L) {
-      int any = 0;
-      for (size_t q = 0; q < L; q++) {
-        row[q] = row[q] > 0.0 ? row[q] * inverse[q] : 0.0;
-        any |= row[q] > 0.0;
-      }
-      empty[k] = !any;
+    for (size_t k = 0; k < K; k++) {
+      reached[k] = !reached[k];
       if (data[k] > 0.0)
         smallest_count = fmin(smallest_count, data[k]);
-      if (!any && data[k] > 0.0)
+      if (reached[k] && data[k] > 0.0)
         return dip_error_set(err, DIP_EINVAL,
                              "chi2: experiment %zu bin %zu: %g events observed where the model "
                              "predicts none", e, k, data[k]);
@@ -368,8 +394,11 @@ static int scale_columns(chi2_workspace *ws, dip_error *err) {
 static int fill_columns(chi2_workspace *ws, double mu, dip_error *err) {
   if (!(mu >= 0.0 && isfinite(mu)))
     return dip_error_set(err, DIP_EINVAL, "chi2: mu = %g is not a finite value >= 0", mu);
-  DIP_TRY(fill_raw_columns(ws, mu * mu, err));
-  return scale_columns(ws, err);
+  double mu2 = mu * mu;
+  if (!column_maxima(ws, mu2))
+    return explain_bad_template(ws, mu2, err);
+  choose_scales(ws);
+  return store_scaled_columns(ws, mu2, err);
 }
 
 /* ---------------------------------------------------------------- chi^2, gradient, Hessian */
@@ -399,12 +428,27 @@ static void add_pulls(const chi2_workspace *ws, const double *z, double *chi2, d
 /* Bins whose derivative terms are added to the gradient and Hessian together (see add_block). */
 #define BIN_BLOCK 4
 
+/* Two doubles operated on lane by lane (GCC/Clang vector extension; SSE2 on x86-64, NEON on
+ * aarch64): each lane's product and sum is the IEEE operation of the scalar code, so the pairs
+ * below give bitwise the scalar results, with half the instructions.  Loads and stores go through
+ * memcpy: the rows and Hessian elements are only 8-byte aligned. */
+typedef double pair __attribute__((vector_size(2 * sizeof(double))));
+
+static inline pair load_pair(const double *p) {
+  pair v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+static inline void store_pair(double *p, pair v) { memcpy(p, &v, sizeof v); }
+
 /* Derivative terms of a block of non-empty bins, in bin order: row[i] (scaled columns), slope[i]
  * = 1 - n/N and curvature[i] = n/N^2.  Each element of g and h receives the terms of the block's
  * bins one after the other, in bin order and with the same products as a bin-by-bin loop
  * (g_q += A_q (1 - n/N), h_qr += (A_q n/N^2) A_r), so the sums are bitwise those of that loop;
  * the block only saves the loads and stores of h between bins, which dominated the loop (perf:
- * the store-to-load chain through h was ~55% of evaluate). */
+ * the store-to-load chain through h was ~55% of evaluate).  A full block updates two adjacent
+ * elements of a Hessian row at a time (pair), lane by lane the same operations. */
 static void add_block(double *g, double *h, size_t L, const double *const *row,
                       const double *slope, const double *curvature, size_t n) {
   if (n < BIN_BLOCK) {
@@ -418,11 +462,25 @@ static void add_block(double *g, double *h, size_t L, const double *const *row,
     return;
   }
   const double *r0 = row[0], *r1 = row[1], *r2 = row[2], *r3 = row[3];
-  for (size_t q = 0; q < L; q++) {
+  const pair S0 = {slope[0], slope[0]}, S1 = {slope[1], slope[1]}, S2 = {slope[2], slope[2]},
+             S3 = {slope[3], slope[3]};
+  size_t q = 0;
+  for (; q + 1 < L; q += 2)
+    store_pair(g + q, (((load_pair(g + q) + load_pair(r0 + q) * S0) + load_pair(r1 + q) * S1) +
+                       load_pair(r2 + q) * S2) + load_pair(r3 + q) * S3);
+  if (q < L)
+    g[q] = (((g[q] + r0[q] * slope[0]) + r1[q] * slope[1]) + r2[q] * slope[2]) + r3[q] * slope[3];
+  for (q = 0; q < L; q++) {
     double a0 = r0[q] * curvature[0], a1 = r1[q] * curvature[1], a2 = r2[q] * curvature[2],
            a3 = r3[q] * curvature[3], *hq = h + q * L;
-    g[q] = (((g[q] + r0[q] * slope[0]) + r1[q] * slope[1]) + r2[q] * slope[2]) + r3[q] * slope[3];
-    for (size_t r = q; r < L; r++)
+    size_t r = q;
+    if (L - r >= 2) {
+      const pair A0 = {a0, a0}, A1 = {a1, a1}, A2 = {a2, a2}, A3 = {a3, a3};
+      for (; r + 1 < L; r += 2)
+        store_pair(hq + r, (((load_pair(hq + r) + A0 * load_pair(r0 + r)) + A1 * load_pair(r1 + r)) +
+                            A2 * load_pair(r2 + r)) + A3 * load_pair(r3 + r));
+    }
+    if (r < L)
       hq[r] = (((hq[r] + a0 * r0[r]) + a1 * r1[r]) + a2 * r2[r]) + a3 * r3[r];
   }
 }
@@ -843,7 +901,7 @@ double chi2_mu_max(const chi2_workspace *ws) {
       largest = fmax(largest, ws->exp[e].sig[i]);
   if (!(largest > 0.0))
     return INFINITY;
-  /* sqrt rounds to nearest: step down until mu^2 S (as fill_raw_columns computes it) is inside */
+  /* sqrt rounds to nearest: step down until mu^2 S (as column_top computes it) is inside */
   double mu = sqrt(CHI2_MAX_SIGNAL_COUNTS / largest);
   while ((mu * mu) * largest > CHI2_MAX_SIGNAL_COUNTS)
     mu = nextafter(mu, 0.0);
