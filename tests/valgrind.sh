@@ -37,9 +37,20 @@ check() {  # name command...   (EXPECT_FAIL=1: the command itself must fail, but
   fi
 }
 
-# 1. Unit tests.
+# 1. Unit tests, DIPSCAN_VALGRIND_JOBS (default 2) at a time: each runs single-threaded under
+#    valgrind, and their scratch files are unique (mkdtemp, pid); verdicts are printed in order.
+jobs_max=${DIPSCAN_VALGRIND_JOBS:-2}
+names=()
 for t in "$build"/tests/test_*; do
-  [ -x "$t" ] && check "$(basename "$t")" "$t"
+  [ -x "$t" ] || continue
+  names+=("$(basename "$t")")
+  check "${names[-1]}" "$t" >"$logs/${names[-1]}.verdict" &
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
+done
+wait
+for name in "${names[@]}"; do
+  cat "$logs/$name.verdict"
+  grep -q '^PASS' "$logs/$name.verdict" || fail=1
 done
 
 # 2. A small scan (tests/data/scan_small.yaml: 96 units x 40 mu) as a singleton and on 2 ranks
